@@ -1,0 +1,206 @@
+"""Count a real nn.Module with forward hooks on its leaf modules.
+
+Each handler maps a module type to a formula of :mod:`costcalc.layers` — the same functions the
+symbolic table uses — applied to the shapes the hook sees. The counter is a context manager:
+state lives on the counter, hooks are removed on exit, nothing is written onto modules, torch is
+not patched. A module called twice is recorded twice (``name``, ``name#2``); a leaf type with no
+handler is listed in ``unsupported``, never silently counted as zero. Runs on the ``meta``
+device by default, so no activation is allocated and no convolution is run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .. import layers
+from ..layers import Cost
+
+_HANDLERS: dict[type, Callable[[nn.Module, torch.Tensor, torch.Tensor], Cost]] = {}
+
+# Leaf modules that do no arithmetic and change nothing a cost depends on.
+PASSTHROUGH = (nn.Identity, nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Unflatten)
+
+ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.Hardsigmoid, nn.SiLU, nn.Sigmoid, nn.GELU,
+               nn.Tanh, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.Softmax)
+
+
+def handles(*types):
+    def deco(fn):
+        for t in types:
+            if t in _HANDLERS:
+                raise RuntimeError(f"handler for {t.__name__} registered twice")
+            _HANDLERS[t] = fn
+        return fn
+
+    return deco
+
+
+def _padding(m) -> tuple:
+    if isinstance(m.padding, str):  # 'valid' or 'same' (stride 1)
+        if m.padding == "valid":
+            return (0, 0)
+        return tuple(d * (k - 1) // 2 for k, d in zip(m.kernel_size, m.dilation))
+    return tuple(m.padding)
+
+
+@handles(nn.Conv2d)
+def _conv2d(m: nn.Conv2d, x, y) -> Cost:
+    _, c, h, w = x.shape
+    return layers.conv2d(c, m.out_channels, h, w, *m.kernel_size, stride=tuple(m.stride),
+                         padding=_padding(m), dilation=tuple(m.dilation), groups=m.groups,
+                         bias=m.bias is not None)
+
+
+@handles(nn.ConvTranspose2d)
+def _conv_t2d(m: nn.ConvTranspose2d, x, y) -> Cost:
+    _, c, h, w = x.shape
+    return layers.conv_transpose2d(c, m.out_channels, h, w, *m.kernel_size,
+                                   stride=tuple(m.stride), padding=tuple(m.padding),
+                                   output_padding=tuple(m.output_padding),
+                                   dilation=tuple(m.dilation), groups=m.groups,
+                                   bias=m.bias is not None)
+
+
+@handles(nn.Linear)
+def _linear(m: nn.Linear, x, y) -> Cost:
+    return layers.linear(m.in_features, m.out_features, bias=m.bias is not None)
+
+
+@handles(nn.BatchNorm2d)
+def _bn(m, x, y) -> Cost:
+    _, c, h, w = x.shape
+    return layers.batch_norm(c, h, w)
+
+
+@handles(*ACTIVATIONS)
+def _act(m, x, y) -> Cost:
+    return replace(layers.activation(x[0].numel(), 1, 1), out_shape=tuple(x.shape[1:]))
+
+
+def _pool_args(m):
+    k, s, p = m.kernel_size, m.stride, m.padding
+    pick = lambda v: v[0] if isinstance(v, (tuple, list)) else v
+    return pick(k), pick(s), pick(p)
+
+
+@handles(nn.AvgPool2d)
+def _avg(m, x, y) -> Cost:
+    _, c, h, w = x.shape
+    k, s, p = _pool_args(m)
+    return layers.avg_pool(c, h, w, k, s, p)
+
+
+@handles(nn.MaxPool2d)
+def _max(m, x, y) -> Cost:
+    _, c, h, w = x.shape
+    k, s, p = _pool_args(m)
+    return layers.max_pool(c, h, w, k, s, p)
+
+
+@handles(nn.AdaptiveAvgPool2d)
+def _adaptive_avg(m, x, y) -> Cost:
+    _, c, h, w = x.shape
+    cost = layers.global_avg_pool(c, h, w)  # every input element is added once
+    return replace(cost, out_shape=tuple(y.shape[1:]))
+
+
+@handles(nn.ChannelShuffle)
+def _shuffle(m, x, y) -> Cost:
+    _, c, h, w = x.shape
+    return layers.channel_shuffle(c, h, w, m.groups)
+
+
+def _passthrough(m, x, y) -> Cost:
+    return Cost("passthrough", tuple(y.shape[1:]))
+
+
+for _t in PASSTHROUGH:
+    handles(_t)(_passthrough)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One call of one leaf module."""
+
+    name: str
+    module_type: str
+    in_shape: tuple
+    cost: Cost  # for the whole batch: macs, bias_ops and ops scaled by the leading elements
+    actual_out_shape: tuple
+
+    @property
+    def shape_ok(self) -> bool:
+        return tuple(self.cost.out_shape) == tuple(self.actual_out_shape)
+
+
+def _scale(cost: Cost, n: int) -> Cost:
+    if n == 1:
+        return cost
+    return replace(cost, macs=cost.macs * n, bias_ops=cost.bias_ops * n, ops=cost.ops * n)
+
+
+class HookCounter:
+    """``with HookCounter(model) as c: model(x)`` then read ``c.records``, ``c.total_macs``."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.records: list[Record] = []
+        self.unsupported: dict[str, str] = {}  # module name -> type name
+        self._handles: list = []
+        self._calls: dict[str, int] = {}
+
+    def __enter__(self) -> "HookCounter":
+        self.records.clear()
+        self.unsupported.clear()
+        self._calls.clear()
+        for name, module in self.model.named_modules():
+            if any(True for _ in module.children()):
+                continue
+            handler = _HANDLERS.get(type(module))
+            if handler is None:
+                self.unsupported[name] = type(module).__name__
+                continue
+            self._handles.append(module.register_forward_hook(self._hook(name, handler)))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def _hook(self, name: str, handler):
+        def hook(module, inputs, output):
+            x = inputs[0]
+            per_item = handler(module, x, output)
+            if isinstance(module, nn.Linear):
+                n = x.numel() // module.in_features
+                out_shape = tuple(output.shape[-1:])
+            else:
+                n = x.shape[0]
+                out_shape = tuple(output.shape[1:])
+            self._calls[name] = self._calls.get(name, 0) + 1
+            key = name if self._calls[name] == 1 else f"{name}#{self._calls[name]}"
+            self.records.append(Record(key, type(module).__name__, tuple(x.shape),
+                                       _scale(per_item, n), out_shape))
+
+        return hook
+
+    @property
+    def total_macs(self) -> int:
+        return sum(r.cost.macs for r in self.records)
+
+    def by_name(self) -> dict[str, Record]:
+        return {r.name: r for r in self.records}
+
+
+def count(model: nn.Module, input_shape: tuple, device: str = "meta") -> HookCounter:
+    """Run one forward pass of ``model`` on an empty tensor of ``input_shape`` under hooks."""
+    x = torch.empty(input_shape, device=device)
+    model.eval()
+    with torch.no_grad(), HookCounter(model) as counter:
+        model(x)
+    return counter

@@ -1,0 +1,1 @@
+"""Real torch modules built from costcalc's layer descriptions (imports torch)."""

@@ -1,0 +1,55 @@
+"""Reports for the analytic results: a Comparison or a Derivation in, a Report out."""
+
+from __future__ import annotations
+
+from .. import symbolic as S
+from ..units import human
+from .tables import Column, Report, Table, integer, latex_escape, percent
+
+
+def _formula_col(key="formula", header="MACs formula"):
+    return Column(key, header, text=lambda e: S.pretty(e), latex=lambda e: f"${S.latex(e)}$")
+
+
+def comparison_report(c) -> Report:
+    data = c.to_dict()
+    std = c.row("standard")
+    verified = any(r.verified is not None for r in c.rows)
+    cols = [Column("layer", "layer", style="bold"), _formula_col(), Column("macs", "MACs", "right", integer),
+            Column("params", "params", "right", integer),
+            Column("share", "of standard", "right", percent),
+            Column("reduction", "fewer", "right", lambda v: f"{v:.2f}×")]
+    if verified:
+        cols.append(Column("verified", "torch", "center", lambda v: "✓" if v else "✗"))
+    rows = [{"layer": r.layer, "description": r.description, "formula": r.formula.macs,
+             "macs": r.macs, "params": r.params, "share": r.macs / std.macs,
+             "reduction": std.macs / r.macs, "verified": r.verified} for r in c.rows]
+    st = c.setting
+    title = (f"One layer: Dk={st.Dk}, M={st.M}, N={st.N}, Df={st.Df} (input {st.Di}×{st.Di}, "
+             f"stride {st.s}, padding {st.p}) — MACs = conv multiply-accumulates, no bias")
+    ratio = c.ratio
+    notes = [
+        f"ratio separable/standard = {S.pretty(c.ratio_exact)}",
+        f"                         = {S.pretty(c.ratio_simplified)}"
+        f" = 1/{st.N} + 1/{st.Dk}² = {ratio.numerator}/{ratio.denominator} = {float(ratio):.4f}"
+        f" → {float(1 / ratio):.2f}× fewer MACs",
+        f"standard {human(std.macs)} MACs vs separable {human(c.row('separable').macs)} MACs",
+        *c.notes,
+    ]
+    if verified:
+        ok = all(r.verified for r in c.rows)
+        notes.append("torch check (meta device, forward hooks + FlopCounterMode): "
+                     + ("every row agrees to the integer" if ok else "MISMATCH in a row marked ✗"))
+    latex_notes = [rf"$\frac{{\text{{separable}}}}{{\text{{standard}}}} = {S.latex(c.ratio_simplified)}"
+                   rf" = {float(ratio):.4f}$"] + [latex_escape(n) for n in c.notes]
+    return Report([Table(cols, rows, title=title)], data, notes, latex_notes)
+
+
+def derivation_report(d) -> Report:
+    cols = [Column("name", "quantity", style="bold"), Column("expr", "expression",
+            text=S.pretty, latex=lambda e: f"${S.latex(e)}$"),
+            Column("check", "sympy", "center"), Column("label", "why")]
+    rows = [{"name": st.name, "expr": st.expr, "label": st.label,
+             "check": "" if st.holds is None else ("✓" if st.holds else "✗")} for st in d.steps]
+    notes = ["✓: sympy proves this form identical to the one it rewrites.", *d.notes]
+    return Report([Table(cols, rows, title=d.title)], d.to_dict(), notes)

@@ -1,0 +1,33 @@
+"""Counting conventions and human formatting of counts.
+
+The default convention is the MobileNet papers' "mult-adds": multiply-accumulates of conv and
+linear layers, bias excluded. FLOPs = 2 x MACs is a convention too, and is always labelled.
+"""
+
+from __future__ import annotations
+
+MACS = "macs"
+FLOPS = "flops"
+
+CONVENTIONS = {
+    MACS: "multiply-accumulates of conv and linear layers, bias not counted (the papers' mult-adds)",
+    FLOPS: "2 x MACs: one multiply and one add per multiply-accumulate",
+}
+
+
+def macs_to_flops(macs: int) -> int:
+    return 2 * macs
+
+
+def human(n: int | float, unit: str = "") -> str:
+    """462422016 -> '462.4M'. Exact integers stay available elsewhere; this is for reading."""
+    n = float(n)
+    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= div:
+            return f"{n / div:.4g}{suffix}{unit}"
+    return f"{n:.4g}{unit}"
+
+
+def grouped(n: int) -> str:
+    """462422016 -> '462,422,016'."""
+    return f"{int(n):,}"
