@@ -311,3 +311,9 @@ def v2_block(Dk, M, N, Di, Df, t) -> Cost:
     if not (isinstance(t, int) and t == 1):  # t = 1: no expand conv (the paper's first block)
         parts.insert(0, pointwise(M, t * M, Di))
     return _sum("v2_block", (N, Df, Df), *parts)
+
+
+@register("flatten", "reshape")
+def flatten(c, h, w) -> Cost:
+    """Flatten a C×H×W map to a vector: no arithmetic."""
+    return Cost("flatten", (c * h * w,))

@@ -70,4 +70,5 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(rc if isinstance(rc, int) else 0)
 
 
-from . import analytic  # noqa: E402,F401  (registers commands)
+# Each module registers its commands on `app`; order here is the order in --help.
+from . import analytic, model, sweep, check, profile  # noqa: E402,F401

@@ -17,9 +17,11 @@ import torch
 from torch import nn
 
 from .. import layers
+from ..nn import ops
 from ..layers import Cost
 
-_HANDLERS: dict[type, Callable[[nn.Module, torch.Tensor, torch.Tensor], Cost]] = {}
+# A handler takes (module, inputs: tuple of tensors, output) and returns the Cost per item.
+_HANDLERS: dict[type, Callable[[nn.Module, tuple, torch.Tensor], Cost]] = {}
 
 # Leaf modules that do no arithmetic and change nothing a cost depends on.
 PASSTHROUGH = (nn.Identity, nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Unflatten)
@@ -48,16 +50,16 @@ def _padding(m) -> tuple:
 
 
 @handles(nn.Conv2d)
-def _conv2d(m: nn.Conv2d, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _conv2d(m: nn.Conv2d, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     return layers.conv2d(c, m.out_channels, h, w, *m.kernel_size, stride=tuple(m.stride),
                          padding=_padding(m), dilation=tuple(m.dilation), groups=m.groups,
                          bias=m.bias is not None)
 
 
 @handles(nn.ConvTranspose2d)
-def _conv_t2d(m: nn.ConvTranspose2d, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _conv_t2d(m: nn.ConvTranspose2d, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     return layers.conv_transpose2d(c, m.out_channels, h, w, *m.kernel_size,
                                    stride=tuple(m.stride), padding=tuple(m.padding),
                                    output_padding=tuple(m.output_padding),
@@ -66,18 +68,19 @@ def _conv_t2d(m: nn.ConvTranspose2d, x, y) -> Cost:
 
 
 @handles(nn.Linear)
-def _linear(m: nn.Linear, x, y) -> Cost:
+def _linear(m: nn.Linear, xs, y) -> Cost:
     return layers.linear(m.in_features, m.out_features, bias=m.bias is not None)
 
 
 @handles(nn.BatchNorm2d)
-def _bn(m, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _bn(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     return layers.batch_norm(c, h, w)
 
 
 @handles(*ACTIVATIONS)
-def _act(m, x, y) -> Cost:
+def _act(m, xs, y) -> Cost:
+    x = xs[0]
     return replace(layers.activation(x[0].numel(), 1, 1), out_shape=tuple(x.shape[1:]))
 
 
@@ -88,33 +91,45 @@ def _pool_args(m):
 
 
 @handles(nn.AvgPool2d)
-def _avg(m, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _avg(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     k, s, p = _pool_args(m)
     return layers.avg_pool(c, h, w, k, s, p)
 
 
 @handles(nn.MaxPool2d)
-def _max(m, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _max(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     k, s, p = _pool_args(m)
     return layers.max_pool(c, h, w, k, s, p)
 
 
 @handles(nn.AdaptiveAvgPool2d)
-def _adaptive_avg(m, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _adaptive_avg(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     cost = layers.global_avg_pool(c, h, w)  # every input element is added once
     return replace(cost, out_shape=tuple(y.shape[1:]))
 
 
 @handles(nn.ChannelShuffle)
-def _shuffle(m, x, y) -> Cost:
-    _, c, h, w = x.shape
+def _shuffle(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
     return layers.channel_shuffle(c, h, w, m.groups)
 
 
-def _passthrough(m, x, y) -> Cost:
+@handles(ops.Add)
+def _add(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
+    return layers.add(c, h, w)
+
+
+@handles(ops.Concat)
+def _concat(m, xs, y) -> Cost:
+    _, _, h, w = xs[0].shape
+    return layers.concat([x.shape[1] for x in xs], h, w)
+
+
+def _passthrough(m, xs, y) -> Cost:
     return Cost("passthrough", tuple(y.shape[1:]))
 
 
@@ -175,7 +190,7 @@ class HookCounter:
     def _hook(self, name: str, handler):
         def hook(module, inputs, output):
             x = inputs[0]
-            per_item = handler(module, x, output)
+            per_item = handler(module, inputs, output)
             if isinstance(module, nn.Linear):
                 n = x.numel() // module.in_features
                 out_shape = tuple(output.shape[-1:])

@@ -30,3 +30,63 @@ def build_compare_row(layer: str, st, groups: int = 1) -> tuple[nn.Module, tuple
         if layer == "grouped":
             return _conv(M, N, k, s, p, groups=groups), (1, M, Di, Di)
     raise KeyError(layer)
+
+
+ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hardswish": nn.Hardswish,
+               "hardsigmoid": nn.Hardsigmoid, "sigmoid": nn.Sigmoid}
+
+
+def _module(layer) -> nn.Module:
+    from .ops import Add, Concat
+
+    a = layer.args
+    if layer.kind == "conv2d":
+        return nn.Conv2d(a["c_in"], a["c_out"], (a["kh"], a["kw"]), stride=a["stride"],
+                         padding=a["padding"], groups=a["groups"], bias=a["bias"])
+    if layer.kind == "batch_norm":
+        return nn.BatchNorm2d(a["c"])
+    if layer.kind == "activation":
+        return ACTIVATIONS[layer.act]()
+    if layer.kind == "linear":
+        return nn.Linear(a["in_features"], a["out_features"], bias=a["bias"])
+    if layer.kind == "global_avg_pool":
+        return nn.AdaptiveAvgPool2d(1)
+    if layer.kind == "avg_pool":
+        return nn.AvgPool2d(a["k"], a["stride"], a["padding"])
+    if layer.kind == "max_pool":
+        return nn.MaxPool2d(a["k"], a["stride"], a["padding"])
+    if layer.kind == "flatten":
+        return nn.Flatten()
+    if layer.kind == "add":
+        return Add()
+    if layer.kind == "concat":
+        return Concat()
+    raise KeyError(f"no torch module for layer kind {layer.kind!r}")
+
+
+class GraphNet(nn.Module):
+    """Runs resolved layers in order; each reads the outputs named in its ``inputs``.
+
+    Module names are the spec's layer ids, so hooks, FlopCounterMode and the symbolic table
+    all key their rows the same way.
+    """
+
+    def __init__(self, resolved_layers):
+        super().__init__()
+        self.plan = [(l.id, tuple(l.inputs)) for l in resolved_layers]
+        for l in resolved_layers:
+            self.add_module(l.id, _module(l))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = {"input": x}
+        y = x
+        for id, inputs in self.plan:
+            y = self._modules[id](*(outs[i] for i in inputs))
+            outs[id] = y
+        return y
+
+
+def build_model(resolved, device: str = "meta") -> GraphNet:
+    """The nn.Module of a resolved architecture (on the meta device unless told otherwise)."""
+    with torch.device(device):
+        return GraphNet(resolved.layers)

@@ -1,0 +1,95 @@
+"""The architecture registry: each entry is a paper-like spec, resolved by costcalc.resolve."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from typing import Callable
+
+from ..errors import CostcalcError
+from ..resolve import Resolved, Resolver, check_resolution
+from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2
+from .published import PUBLISHED, Ref
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    title: str
+    build: Callable
+    width_rule: str = "int"
+    options: tuple = ()  # extra keyword options the build takes (e.g. growth_rate)
+    min_side: int = 32  # five stride-2 stages
+    default_resolution: int = 224
+    published: list = field(default_factory=list)
+
+
+ARCHS: dict[str, Arch] = {}
+
+
+def _register(arch: Arch) -> None:
+    if arch.name in ARCHS:
+        raise RuntimeError(f"architecture {arch.name!r} registered twice")
+    ARCHS[arch.name] = arch.__class__(**{**arch.__dict__, "published": PUBLISHED.get(arch.name, [])})
+
+
+_register(Arch("mobilenet_v1", "MobileNet v1", mobilenet_v1.build))
+_register(Arch("mobilenet_v1_conv", "MobileNet v1, full convolutions",
+               partial(mobilenet_v1.build, variant="conv")))
+_register(Arch("mobilenet_v1_shallow", "Shallow MobileNet v1",
+               partial(mobilenet_v1.build, variant="shallow")))
+_register(Arch("mobilenet_v2", "MobileNet v2", mobilenet_v2.build, width_rule="divisible8"))
+_register(Arch("dense1_mobilenet", "Dense1-MobileNet", dense_mobilenet.build_dense1,
+               options=("growth_rate",)))
+_register(Arch("dense2_mobilenet", "Dense2-MobileNet", dense_mobilenet.build_dense2,
+               options=("growth_rate",)))
+_register(Arch("vgg16", "VGG-16", classic.build_vgg16))
+_register(Arch("googlenet", "GoogLeNet (Inception v1)", classic.build_googlenet))
+
+
+def get(name: str) -> Arch:
+    try:
+        return ARCHS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, ARCHS, n=1, cutoff=0.4)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(ARCHS)}"
+        raise CostcalcError(f"unknown model {name!r}{hint}") from None
+
+
+def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
+                  rho: float | None = None, growth_rate: int | None = None) -> Resolved:
+    """Resolve a registered architecture at width α and an input resolution (or ρ·224)."""
+    arch = get(name)
+    if alpha is None or not alpha > 0:
+        raise CostcalcError(f"--alpha must be positive, got {alpha}")
+    if resolution is not None and rho is not None:
+        raise CostcalcError("give --resolution or --rho, not both")
+    if rho is not None:
+        if not rho > 0:
+            raise CostcalcError(f"--rho must be positive, got {rho}")
+        resolution = round(arch.default_resolution * rho)
+    resolution = arch.default_resolution if resolution is None else resolution
+    if int(resolution) != resolution:
+        raise CostcalcError(f"--resolution must be a whole number of pixels, got {resolution}")
+    check_resolution(int(resolution), arch.min_side, name)
+    opts = {}
+    if growth_rate is not None:
+        if "growth_rate" not in arch.options:
+            raise CostcalcError(f"--growth-rate does not apply to {name} (only to "
+                                f"{', '.join(n for n, a in ARCHS.items() if 'growth_rate' in a.options)})")
+        if growth_rate <= 0:
+            raise CostcalcError(f"--growth-rate must be positive, got {growth_rate}")
+        opts["growth_rate"] = int(growth_rate)
+    return _resolve(name, float(alpha), int(resolution), tuple(sorted(opts.items())))
+
+
+@lru_cache(maxsize=4096)
+def _resolve(name: str, alpha: float, resolution: int, opts: tuple) -> Resolved:
+    arch = ARCHS[name]
+    r = Resolver(alpha=alpha, resolution=resolution, width_rule=arch.width_rule)
+    arch.build(r, **dict(opts))
+    return Resolved(name, alpha, resolution, tuple(r.layers), dict(opts))
+
+
+__all__ = ["ARCHS", "Arch", "Ref", "get", "resolve_model"]

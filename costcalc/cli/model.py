@@ -1,0 +1,53 @@
+"""`costcalc model` and `costcalc models`: registered architectures, counted exactly."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import FormatOpt, emit
+from ..report.tables import Format
+
+AlphaOpt = Annotated[float, typer.Option("--alpha", "-a", help="Width multiplier α.")]
+ResolutionOpt = Annotated[Optional[int], typer.Option("--resolution", "-r",
+                          help="Input side in pixels (default 224).")]
+RhoOpt = Annotated[Optional[float], typer.Option("--rho", help="Resolution multiplier ρ: input = round(224·ρ).")]
+GrowthOpt = Annotated[Optional[int], typer.Option("--growth-rate", help="Dense-MobileNet growth rate (default 32).")]
+
+
+@app.command()
+def model(
+    name: Annotated[str, typer.Argument(help="A registered architecture (see `costcalc models`).")],
+    alpha: AlphaOpt = 1.0,
+    resolution: ResolutionOpt = None,
+    rho: RhoOpt = None,
+    growth_rate: GrowthOpt = None,
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="Show every conv / FC / pool / add layer.")] = False,
+    by_type: Annotated[bool, typer.Option("--by-type", help="MACs and params by layer type (paper Table 2).")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Build in torch (meta device); check symbolic = hooks = aten per layer.")] = False,
+    fmt: FormatOpt = Format.table,
+):
+    """Exact MACs and parameters of a registered architecture, beside the paper's figures."""
+    from ..archs import resolve_model
+    from ..errors import VerificationError
+    from ..report.model_views import model_report
+
+    m = resolve_model(name, alpha, resolution, rho, growth_rate)
+    verification = None
+    if verify:
+        from ..counting.verify import verify_model
+
+        verification = verify_model(m)
+    emit(model_report(m, per_layer, by_type, verification), fmt)
+    if verification is not None and not verification.ok:
+        raise VerificationError("symbolic, hook and aten counts disagree (see the table)")
+
+
+@app.command()
+def models(fmt: FormatOpt = Format.table):
+    """List the registered architectures with their published reference numbers."""
+    from ..report.model_views import models_report
+
+    emit(models_report(), fmt)

@@ -1,0 +1,20 @@
+"""Functional operations as leaf modules, so forward hooks see them (adds, concatenation)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Add(nn.Module):
+    """Residual add of two tensors."""
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a + b
+
+
+class Concat(nn.Module):
+    """Concatenation along channels (dense connections, inception branches)."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(xs, dim=1)

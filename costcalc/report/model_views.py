@@ -1,0 +1,158 @@
+"""Reports for a resolved architecture: totals, per-layer, by-type (MobileNet Table 2)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..archs import ARCHS
+from ..archs.published import EXPLAINED, V1_TABLE2
+from ..resolve import PARAM_CONVENTIONS, Resolved
+from ..units import human
+from .tables import Column, Report, Table, integer, percent
+
+MAC_KINDS = ("conv2d", "linear")
+SHOWN_KINDS = ("conv2d", "linear", "global_avg_pool", "avg_pool", "max_pool", "add", "concat")
+
+
+def _shape(s) -> str:
+    return "×".join(str(x) for x in s)
+
+
+def published_for(m: Resolved):
+    return [r for r in ARCHS[m.name].published
+            if abs(r.alpha - m.alpha) < 1e-9 and r.resolution == m.resolution]
+
+
+def explanation(m: Resolved) -> str | None:
+    key = m.name if m.alpha == 1 else f"{m.name}@{m.alpha:g}"
+    return EXPLAINED.get(key)
+
+
+def by_type(m: Resolved) -> list[dict]:
+    """MACs and weight shares by the MobileNet paper's Table 2 layer types."""
+    macs, params = defaultdict(int), defaultdict(int)
+    for l in m.layers:
+        if l.tag:
+            macs[l.tag] += l.cost.macs
+            params[l.tag] += l.cost.params
+    tm, tp = sum(macs.values()), sum(params.values())
+    rows = []
+    for tag in sorted(macs, key=lambda t: -macs[t]):
+        row = {"type": tag, "macs": macs[tag], "params": params[tag],
+               "macs_share": macs[tag] / tm, "params_share": params[tag] / tp}
+        if m.name == "mobilenet_v1" and tag in V1_TABLE2:
+            row["paper_macs_share"], row["paper_params_share"] = (v / 100 for v in V1_TABLE2[tag])
+        rows.append(row)
+    return rows
+
+
+def layer_rows(m: Resolved) -> list[dict]:
+    total = m.macs
+    out = []
+    for l in m.layers:
+        out.append({"id": l.id, "kind": l.tag or l.kind, "in_shape": l.in_shape,
+                    "out_shape": l.out_shape, **l.describe(), "macs": l.cost.macs,
+                    "params": l.cost.params, "bias": l.cost.bias, "bn_params": l.cost.bn_affine,
+                    "ops": l.cost.ops, "share": l.cost.macs / total if total else 0.0,
+                    "inputs": list(l.inputs)})
+    return out
+
+
+def model_report(m: Resolved, per_layer=False, types=False, verification=None) -> Report:
+    arch = ARCHS[m.name]
+    pubs = published_for(m)
+    conventions = {name: m.params(name) for name in PARAM_CONVENTIONS}
+    data = {"model": m.name, "title": arch.title, "alpha": m.alpha, "resolution": m.resolution,
+            **m.options, "macs": m.macs, "flops": 2 * m.macs, "params": conventions["weights"],
+            "params_by_convention": conventions,
+            "conventions": {"macs": "conv + FC multiply-accumulates, no bias (papers' mult-adds)",
+                            "flops": "2 x macs",
+                            **{f"params.{k}": v[1] for k, v in PARAM_CONVENTIONS.items()}},
+            "published": [vars(p) for p in pubs], "layers": layer_rows(m)}
+    opts = "".join(f", {k.replace('_', ' ')} {v}" for k, v in m.options.items())
+    title = f"{arch.title} — α={m.alpha:g}, {m.resolution}×{m.resolution}{opts}"
+    pub = pubs[0] if pubs else None
+    rows = [{"quantity": "MACs", "value": m.macs, "human": human(m.macs),
+             "convention": "conv + FC multiply-accumulates, no bias (papers' mult-adds)",
+             "published": f"{pub.macs_m:g}M" if pub else ""},
+            {"quantity": "FLOPs", "value": 2 * m.macs, "human": human(2 * m.macs),
+             "convention": "2 × MACs", "published": ""}]
+    for name, (_, doc) in PARAM_CONVENTIONS.items():
+        rows.append({"quantity": f"params ({name})", "value": conventions[name],
+                     "human": human(conventions[name]), "convention": doc,
+                     "published": f"{pub.params_m:g}M" if pub and name == "weights" else ""})
+    cols = [Column("quantity", "quantity", style="bold"), Column("value", "exact", "right", integer),
+            Column("human", "≈", "right"), Column("published", "paper", "right"),
+            Column("convention", "convention")]
+    tables = [Table(cols, rows, title=title)]
+    notes = []
+    if pub:
+        notes.append(f"paper: {pub.macs_m:g}M mult-adds, {pub.params_m:g}M params"
+                     + (f", top-1 {pub.top1:g}%" if pub.top1 else "") + f" ({pub.source})")
+    why = explanation(m)
+    if why:
+        notes.append(f"difference from the paper: {why}")
+        data["discrepancy"] = why
+    if per_layer:
+        lcols = [Column("id", "layer", style="bold"), Column("kind", "kind"),
+                 Column("in_shape", "input", text=_shape), Column("out_shape", "output", text=_shape),
+                 Column("kernel", "kernel"), Column("stride", "s", "right"), Column("groups", "g", "right"),
+                 Column("macs", "MACs", "right", integer), Column("params", "params", "right", integer),
+                 Column("share", "% MACs", "right", percent)]
+        shown = [r for r, l in zip(data["layers"], m.layers) if l.kind in SHOWN_KINDS]
+        tables.append(Table(lcols, shown, title="Per layer (BN, activations and flatten omitted "
+                            "here: no MACs; --format json lists every layer)"))
+    if types:
+        trows = by_type(m)
+        data["by_type"] = trows
+        tcols = [Column("type", "type", style="bold"), Column("macs", "MACs", "right", integer),
+                 Column("macs_share", "% MACs", "right", percent),
+                 Column("params", "weights", "right", integer),
+                 Column("params_share", "% params", "right", percent)]
+        if any("paper_macs_share" in r for r in trows):
+            tcols += [Column("paper_macs_share", "paper % MACs", "right", percent),
+                      Column("paper_params_share", "paper % params", "right", percent)]
+            notes.append(EXPLAINED["v1_table2"])
+        tables.append(Table(tcols, trows, title="By layer type (the MobileNet paper's Table 2)"))
+    if verification is not None:
+        v = verification
+        data["verification"] = {"ok": v.ok, "layers": len(v.checks), "torch_params": v.torch_params,
+                                "aten_macs": v.aten_total,
+                                "mismatches": [vars(c) for c in v.mismatches],
+                                "unsupported": v.unsupported}
+        if per_layer or not v.ok:
+            vcols = [Column("id", "layer", style="bold"), Column("symbolic_macs", "symbolic", "right", integer),
+                     Column("hook_macs", "hooks", "right", integer), Column("aten_macs", "aten", "right", integer),
+                     Column("symbolic_params", "params", "right", integer),
+                     Column("hook_params", "hook params", "right", integer),
+                     Column("ok", "", "center", lambda ok: "✓" if ok else "✗")]
+            vrows = [vars(c) | {"ok": c.ok} for c in v.checks if c.kind in SHOWN_KINDS]
+            tables.append(Table(vcols, vrows, title="Three-way check: symbolic = hooks = aten "
+                                "(FlopCounterMode FLOPs/2)"))
+        notes.append(
+            f"verified on {len(v.checks)} layers (meta device): symbolic = forward hooks = "
+            f"FlopCounterMode, torch parameters {v.torch_params:,} = params (bn)"
+            if v.ok else f"MISMATCH on {len(v.mismatches)} layers: "
+            + ", ".join(c.id for c in v.mismatches[:8]))
+    return Report(tables, data, notes)
+
+
+def models_report() -> Report:
+    from ..archs import resolve_model
+
+    rows = []
+    for name, arch in ARCHS.items():
+        m = resolve_model(name)
+        pub = published_for(m)
+        p = pub[0] if pub else None
+        rows.append({"model": name, "title": arch.title, "macs": m.macs, "params": m.params(),
+                     "paper_macs": f"{p.macs_m:g}M" if p else "", "paper_params": f"{p.params_m:g}M" if p else "",
+                     "top1": p.top1 if p else None, "options": ", ".join(arch.options),
+                     "published": [vars(r) for r in arch.published]})
+    cols = [Column("model", "model", style="bold"), Column("title", "architecture"),
+            Column("macs", "MACs @224", "right", integer), Column("params", "weights", "right", integer),
+            Column("paper_macs", "paper MACs", "right"), Column("paper_params", "paper params", "right"),
+            Column("top1", "top-1 %", "right", lambda v: f"{v:g}" if v else ""),
+            Column("options", "extra options")]
+    return Report([Table(cols, rows, title="Registered architectures (α=1, 224×224)")],
+                  {"models": rows}, ["every model takes --alpha and --resolution / --rho."])

@@ -1,0 +1,217 @@
+"""Resolve an architecture spec into concrete layers: the ONLY place that applies the width
+multiplier α, the resolution, channel rounding (make_divisible), strides and feature-map sizes.
+
+A spec (``costcalc/archs/*.py``) is a paper-like table plus a short function that walks it and
+calls a :class:`Resolver`'s layer methods. Each call computes the layer's cost once, with the
+formulas of :mod:`costcalc.layers`, and records the layer's inputs, so both the symbolic table
+and the torch module (:mod:`costcalc.nn.build`) are derived from the same list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from . import layers
+from .errors import CostcalcError
+from .layers import Cost
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One resolved layer. ``id`` is also the torch module's name."""
+
+    id: str
+    kind: str  # a costcalc.layers.KINDS name
+    args: dict  # keyword arguments of the kind's formula, all ints
+    inputs: tuple  # ids of the layers it reads ("input" is the image)
+    in_shape: tuple
+    cost: Cost
+    act: str | None = None  # activation function, for kind "activation"
+    tag: str = ""  # the MobileNet paper's Table 2 type: "Conv 1×1", "Conv DW 3×3", "FC", ...
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.cost.out_shape
+
+    def describe(self) -> dict:
+        """Kernel, stride, groups of a conv / pool for tables (empty for the rest)."""
+        a = self.args
+        if "kh" in a:
+            return {"kernel": f"{a['kh']}×{a['kw']}", "stride": a.get("stride", 1), "groups": a.get("groups", 1)}
+        if "k" in a:
+            return {"kernel": f"{a['k']}×{a['k']}", "stride": a.get("stride") or a["k"], "groups": ""}
+        return {"kernel": "", "stride": "", "groups": ""}
+
+
+def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
+    """Round channels to a multiple of ``divisor``, never below 90% of ``v`` (MobileNet v2)."""
+    min_value = min_value or divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+WIDTH_RULES = {
+    # MobileNet v1 (TF-slim / Keras): int(c * alpha), at least 8 channels.
+    "int": lambda c, a: max(8, int(c * a)),
+    # MobileNet v2 / v3 (torchvision, TF): nearest multiple of 8, never below 90%.
+    "divisible8": lambda c, a: make_divisible(c * a, 8),
+    "none": lambda c, a: c,
+}
+
+
+def _conv_tag(c_in, c_out, k, groups) -> str:
+    if groups == c_in == c_out and groups > 1:
+        return f"Conv DW {k}×{k}"
+    if groups > 1:
+        return f"Conv grouped {k}×{k}"
+    return f"Conv {k}×{k}"
+
+
+@dataclass
+class Resolver:
+    """Layer-by-layer builder with shape inference. Specs call these methods in order."""
+
+    alpha: float = 1.0
+    resolution: int = 224
+    width_rule: str = "int"
+    in_channels: int = 3
+    layers: list[Layer] = field(default_factory=list)
+    _shapes: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._shapes["input"] = (self.in_channels, self.resolution, self.resolution)
+        self._last = "input"
+
+    # -- widths -------------------------------------------------------------------------------
+    def width(self, c: int) -> int:
+        """Channels after the width multiplier, with this architecture's rounding rule."""
+        return WIDTH_RULES[self.width_rule](c, self.alpha)
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def shape(self, layer_id: str | None = None) -> tuple:
+        return self._shapes[layer_id or self._last]
+
+    @property
+    def last(self) -> str:
+        return self._last
+
+    def _add(self, id, kind, args, inputs, act=None, tag="", out_shape=None) -> str:
+        if id in self._shapes:
+            raise AssertionError(f"layer id {id!r} used twice")
+        cost = layers.cost(kind, **args)
+        if out_shape is not None:  # element-wise layers keep their input's shape, 1-D too
+            cost = replace(cost, out_shape=out_shape)
+        layer = Layer(id, kind, args, tuple(inputs), self._shapes[inputs[0]], cost, act, tag)
+        self.layers.append(layer)
+        self._shapes[id] = cost.out_shape
+        self._last = id
+        return id
+
+    # -- layers -------------------------------------------------------------------------------
+    def conv(self, id, c_out, k, stride=1, groups=1, bias=False, padding=None, src=None) -> str:
+        src = src or self._last
+        c_in, h, w = self._shapes[src]
+        groups = c_in if groups == "dw" else groups
+        padding = (k - 1) // 2 if padding is None else padding
+        args = dict(c_in=c_in, c_out=c_out, h=h, w=w, kh=k, kw=k, stride=stride,
+                    padding=padding, groups=groups, bias=bias)
+        return self._add(id, "conv2d", args, [src], tag=_conv_tag(c_in, c_out, k, groups))
+
+    def bn(self, id, src=None) -> str:
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "batch_norm", dict(c=c, h=h, w=w), [src])
+
+    def act(self, id, fn="relu", src=None) -> str:
+        src = src or self._last
+        shape = self._shapes[src]
+        c, h, w = shape if len(shape) == 3 else (shape[0], 1, 1)
+        return self._add(id, "activation", dict(c=c, h=h, w=w), [src], act=fn, out_shape=shape)
+
+    def conv_bn_act(self, id, c_out, k, stride=1, groups=1, fn="relu", src=None) -> str:
+        """conv → BN → activation (fn=None: linear), the MobileNet unit."""
+        self.conv(id, c_out, k, stride, groups, src=src)
+        self.bn(f"{id}_bn")
+        return self.act(f"{id}_{fn}", fn) if fn else self._last
+
+    def add(self, id, a, b) -> str:
+        if self._shapes[a] != self._shapes[b]:
+            raise AssertionError(f"add {id}: {self._shapes[a]} vs {self._shapes[b]}")
+        c, h, w = self._shapes[a]
+        return self._add(id, "add", dict(c=c, h=h, w=w), [a, b])
+
+    def concat(self, id, srcs) -> str:
+        srcs = list(srcs)
+        if len(srcs) == 1:
+            return srcs[0]
+        sides = {self._shapes[s][1:] for s in srcs}
+        if len(sides) != 1:
+            raise AssertionError(f"concat {id}: sides {sides}")
+        (h, w), = sides
+        return self._add(id, "concat", dict(channels=[self._shapes[s][0] for s in srcs], h=h, w=w), srcs)
+
+    def max_pool(self, id, k, stride=None, padding=0, src=None) -> str:
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "max_pool", dict(c=c, h=h, w=w, k=k, stride=stride, padding=padding), [src])
+
+    def avg_pool(self, id, k, stride=None, padding=0, src=None) -> str:
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "avg_pool", dict(c=c, h=h, w=w, k=k, stride=stride, padding=padding), [src])
+
+    def global_pool(self, id="pool", src=None) -> str:
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "global_avg_pool", dict(c=c, h=h, w=w), [src])
+
+    def fc(self, id, out_features, bias=True, src=None) -> str:
+        src = src or self._last
+        shape = self._shapes[src]
+        if len(shape) == 3:
+            c, h, w = shape
+            src = self._add(f"{id}_flatten", "flatten", dict(c=c, h=h, w=w), [src])
+            shape = self._shapes[src]
+        return self._add(id, "linear", dict(in_features=shape[0], out_features=out_features,
+                                            bias=bias), [src], tag="FC")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An architecture at one (α, resolution): its layers, in execution order."""
+
+    name: str
+    alpha: float
+    resolution: int
+    layers: tuple[Layer, ...]
+    options: dict
+
+    def total(self, field_name: str = "macs") -> int:
+        return sum(getattr(l.cost, field_name) for l in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return self.total("macs")
+
+    def params(self, convention: str = "weights") -> int:
+        return sum(self.total(f) for f in PARAM_CONVENTIONS[convention][0])
+
+    def layer(self, id: str) -> Layer:
+        return next(l for l in self.layers if l.id == id)
+
+
+PARAM_CONVENTIONS = {
+    "weights": (("params",), "conv and FC weights only (the papers)"),
+    "bias": (("params", "bias"), "+ biases"),
+    "bn": (("params", "bias", "bn_affine"), "+ BN γ, β (torchvision, Keras trainable)"),
+    "bn_stats": (("params", "bias", "bn_affine", "bn_stats"),
+                 "+ BN running mean, var (Keras total)"),
+}
+
+
+def check_resolution(resolution: int, min_side: int, name: str) -> None:
+    if resolution < min_side:
+        raise CostcalcError(f"resolution {resolution} is too small for {name}: its strides need "
+                            f"at least {min_side} px")
