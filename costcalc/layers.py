@@ -40,13 +40,20 @@ def exact_div(a, b):
     return sympy.sympify(a) / b
 
 
-def out_side(di: Num, k: Num, s: Num = 1, p: Num = 0, d: Num = 1) -> Num:
-    """Output side of a convolution or pooling window: floor((Di + 2p - d(k-1) - 1)/s) + 1."""
+def out_side(di: Num, k: Num, s: Num = 1, p: Num = 0, d: Num = 1, ceil_mode: bool = False) -> Num:
+    """Output side of a convolution or pooling window: floor((Di + 2p - d(k-1) - 1)/s) + 1.
+
+    ``ceil_mode`` (pooling only) rounds up instead, but, as torch does, drops a last window
+    that would start in the right padding.
+    """
     if _is_int(di, k, s, p, d):
         if di + 2 * p < d * (k - 1) + 1:
             raise ShapeError(
                 f"kernel {k} (dilation {d}, effective {d * (k - 1) + 1}) is larger than the "
                 f"padded input {di + 2 * p} (side {di}, padding {p})")
+    if ceil_mode:
+        out = (di + 2 * p - d * (k - 1) - 1 + (s - 1)) // s + 1
+        return out - 1 if (out - 1) * s >= di + p else out
     return (di + 2 * p - d * (k - 1) - 1) // s + 1
 
 
@@ -132,8 +139,13 @@ def conv2d(c_in, c_out, h, w, kh, kw=None, stride=1, padding=0, dilation=1, grou
            bias=False) -> Cost:
     """General 2-D convolution: kh×kw kernel, stride, padding, dilation, groups, bias."""
     kw = kh if kw is None else kw
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     _check_groups(c_in, c_out, groups)
+    if padding == "same":  # torch pads d(k-1) in all, one more on the right when odd; stride 1
+        if stride not in (1, (1, 1)):
+            raise ShapeError("padding='same' needs stride 1")
+        return _conv("conv2d", c_in, c_out, kh, kw, groups, h, w, bias)
+    padding = 0 if padding == "valid" else padding
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     ho, wo = out_side(h, kh, sh, ph, dh), out_side(w, kw, sw, pw, dw)
     return _conv("conv2d", c_in, c_out, kh, kw, groups, ho, wo, bias)
 
@@ -176,20 +188,25 @@ def activation(c, h, w) -> Cost:
     return Cost("activation", (c, h, w), ops=c * h * w)
 
 
+def _pool(kind, c, h, w, k, stride, padding, dilation, ceil_mode) -> Cost:
+    """One formula for both poolings: kh·kw ops per output element."""
+    (kh, kw), (ph, pw), (dh, dw) = _pair(k), _pair(padding), _pair(dilation)
+    sh, sw = (kh, kw) if stride is None else _pair(stride)
+    ho = out_side(h, kh, sh, ph, dh, ceil_mode)
+    wo = out_side(w, kw, sw, pw, dw, ceil_mode)
+    return Cost(kind, (c, ho, wo), ops=kh * kw * c * ho * wo)
+
+
 @register("avg_pool", "pool")
-def avg_pool(c, h, w, k, stride=None, padding=0) -> Cost:
+def avg_pool(c, h, w, k, stride=None, padding=0, ceil_mode=False) -> Cost:
     """k×k average pooling: k² ops per output element."""
-    stride = k if stride is None else stride
-    ho, wo = out_side(h, k, stride, padding), out_side(w, k, stride, padding)
-    return Cost("avg_pool", (c, ho, wo), ops=k * k * c * ho * wo)
+    return _pool("avg_pool", c, h, w, k, stride, padding, 1, ceil_mode)
 
 
 @register("max_pool", "pool")
-def max_pool(c, h, w, k, stride=None, padding=0) -> Cost:
+def max_pool(c, h, w, k, stride=None, padding=0, dilation=1, ceil_mode=False) -> Cost:
     """k×k max pooling: k² comparisons per output element."""
-    stride = k if stride is None else stride
-    ho, wo = out_side(h, k, stride, padding), out_side(w, k, stride, padding)
-    return Cost("max_pool", (c, ho, wo), ops=k * k * c * ho * wo)
+    return _pool("max_pool", c, h, w, k, stride, padding, dilation, ceil_mode)
 
 
 @register("global_avg_pool", "pool")

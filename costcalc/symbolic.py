@@ -118,8 +118,13 @@ def latex(expr) -> str:
 
 
 def equal(a, b) -> bool:
-    """Symbolic identity check: a - b simplifies to zero."""
-    return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
+    """Symbolic identity check: a - b is zero.
+
+    Cost expressions are rational functions, for which ``cancel`` decides zero exactly and
+    fast; ``simplify`` (slow, and it imports sympy.physics) is the fallback for the rest.
+    """
+    diff = sp.sympify(a) - sp.sympify(b)
+    return sp.cancel(diff) == 0 or sp.simplify(diff) == 0
 
 
 class PlainPrinter(StrPrinter):

@@ -53,7 +53,9 @@ V1_TABLE2 = {
 EXPLAINED: dict[str, str] = {
     "mobilenet_v1_conv": "Table 4's 4866M leaves out the FC layer's 1.024M mult-adds "
                          "(convs alone: 4,866,269,184); MobileNet's own 569M includes it.",
-    "vgg16": "15300M is the 13 convolutions alone (15,346,630,656), truncated; the three FC "
+    "mobilenet_v2": "3.4M is the 3,469,760 weights truncated; torchvision's 3,504,872 adds the "
+                    "classifier bias and BN γ, β (the 'bn' row).",
+    "vgg16": "15300M matches the 13 convolutions alone (15,346,630,656) truncated; the three FC "
              "layers add 123,633,664.",
     "googlenet": "GoogLeNet's own Table 1 ops column sums to about 1,586M (its text says 1.5G); "
                  "its params column sums to 6.8M but undercounts the filters it lists "

@@ -41,12 +41,8 @@ def handles(*types):
     return deco
 
 
-def _padding(m) -> tuple:
-    if isinstance(m.padding, str):  # 'valid' or 'same' (stride 1)
-        if m.padding == "valid":
-            return (0, 0)
-        return tuple(d * (k - 1) // 2 for k, d in zip(m.kernel_size, m.dilation))
-    return tuple(m.padding)
+def _padding(m):
+    return m.padding if isinstance(m.padding, str) else tuple(m.padding)  # 'same' / 'valid' too
 
 
 @handles(nn.Conv2d)
@@ -84,24 +80,16 @@ def _act(m, xs, y) -> Cost:
     return replace(layers.activation(x[0].numel(), 1, 1), out_shape=tuple(x.shape[1:]))
 
 
-def _pool_args(m):
-    k, s, p = m.kernel_size, m.stride, m.padding
-    pick = lambda v: v[0] if isinstance(v, (tuple, list)) else v
-    return pick(k), pick(s), pick(p)
-
-
 @handles(nn.AvgPool2d)
 def _avg(m, xs, y) -> Cost:
     _, c, h, w = xs[0].shape
-    k, s, p = _pool_args(m)
-    return layers.avg_pool(c, h, w, k, s, p)
+    return layers.avg_pool(c, h, w, m.kernel_size, m.stride, m.padding, m.ceil_mode)
 
 
 @handles(nn.MaxPool2d)
 def _max(m, xs, y) -> Cost:
     _, c, h, w = xs[0].shape
-    k, s, p = _pool_args(m)
-    return layers.max_pool(c, h, w, k, s, p)
+    return layers.max_pool(c, h, w, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode)
 
 
 @handles(nn.AdaptiveAvgPool2d)

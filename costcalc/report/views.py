@@ -29,8 +29,7 @@ def comparison_report(c) -> Report:
              f"stride {st.s}, padding {st.p}) — MACs = conv multiply-accumulates, no bias")
     ratio = c.ratio
     notes = [
-        f"ratio separable/standard = {S.pretty(c.ratio_exact)}",
-        f"                         = {S.pretty(c.ratio_simplified)}"
+        f"ratio separable/standard = {S.pretty(c.ratio_exact)} = {S.pretty(c.ratio_simplified)}"
         f" = 1/{st.N} + 1/{st.Dk}² = {ratio.numerator}/{ratio.denominator} = {float(ratio):.4f}"
         f" → {float(1 / ratio):.2f}× fewer MACs",
         f"standard {human(std.macs)} MACs vs separable {human(c.row('separable').macs)} MACs",

@@ -1,0 +1,39 @@
+"""Shared helpers: run the real ``costcalc`` CLI in a subprocess with this interpreter."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli_env() -> dict:
+    """A predictable environment: UTF-8 output (✓, ², α), no colour, no forced terminal."""
+    env = dict(os.environ)
+    env.update(PYTHONUTF8="1", PYTHONIOENCODING="utf-8", NO_COLOR="1", MPLBACKEND="Agg")
+    for var in ("FORCE_COLOR", "PYTHONWARNINGS"):
+        env.pop(var, None)
+    return env
+
+
+def run_costcalc(*args: str, timeout: float = 120, python_flags: tuple = ()) -> subprocess.CompletedProcess:
+    """``python -m costcalc ARGS`` as a user would run it; text out, never raises on failure."""
+    return subprocess.run([sys.executable, *python_flags, "-m", "costcalc", *args],
+                          capture_output=True, text=True, encoding="utf-8", env=cli_env(),
+                          timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture
+def costcalc_cli():
+    """Run ``python -m costcalc ARGS`` in a subprocess: ``costcalc_cli("compare", "--kernel", "3")``."""
+    return run_costcalc
+
+
+@pytest.fixture
+def subprocess_env() -> dict:
+    return cli_env()

@@ -1,0 +1,192 @@
+"""Formula = forward hooks = FlopCounterMode, on random conv / transposed conv / linear layers.
+
+For each random configuration hypothesis draws, three independent counts must agree to the
+integer: :mod:`costcalc.layers` (the formula), :func:`costcalc.counting.hooks.count` (the
+formula applied to the shapes a real ``nn.Module`` sees, and its real output shape) and
+:func:`costcalc.counting.aten.count_macs` (PyTorch's ``FlopCounterMode`` FLOPs / 2, which knows
+nothing of costcalc). Parameters must equal ``sum(p.numel())``. Everything runs on the ``meta``
+device with batch 1, so no memory is allocated and no convolution is computed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from torch import nn  # noqa: E402
+
+from costcalc import layers  # noqa: E402
+from costcalc.counting import aten, hooks  # noqa: E402
+
+PROPERTY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _divisors_of_both(a: int, b: int) -> list[int]:
+    return [g for g in range(1, min(a, b) + 1) if a % g == 0 and b % g == 0]
+
+
+@st.composite
+def channels_and_groups(draw):
+    if draw(st.booleans()):  # depthwise-like: groups = in = out channels, often
+        c = draw(st.integers(1, 64))
+        return c, c, c
+    c_in, c_out = draw(st.integers(1, 64)), draw(st.integers(1, 64))
+    return c_in, c_out, draw(st.sampled_from(_divisors_of_both(c_in, c_out)))
+
+
+def _pair(lo: int, hi: int):
+    """A (height, width) pair; square half the time."""
+    side = st.integers(lo, hi)
+    return st.one_of(side.map(lambda v: (v, v)), st.tuples(side, side))
+
+
+def _check(module: nn.Module, input_shape: tuple, expected: layers.Cost):
+    counter = hooks.count(module, input_shape)
+    assert not counter.unsupported
+    assert len(counter.records) == 1
+    rec = counter.records[0]
+    assert rec.shape_ok, (rec.cost.out_shape, rec.actual_out_shape)
+    assert tuple(rec.actual_out_shape) == tuple(expected.out_shape)
+    assert rec.cost.macs == expected.macs == counter.total_macs
+    assert rec.cost.params == expected.params
+    assert rec.cost.bias == expected.bias
+    aten_macs = aten.count_macs(module, input_shape)
+    assert aten_macs[""] == expected.macs, (aten_macs, expected.macs)
+    assert expected.params + expected.bias == sum(p.numel() for p in module.parameters())
+    assert expected.params == module.weight.numel()
+    assert expected.bias == (0 if module.bias is None else module.bias.numel())
+
+
+@PROPERTY
+@given(cg=channels_and_groups(), k=_pair(1, 7), s=_pair(1, 3), p=_pair(0, 3), d=_pair(1, 3),
+       size=_pair(1, 64), bias=st.booleans())
+def test_conv2d(cg, k, s, p, d, size, bias):
+    c_in, c_out, g = cg
+    # skip when the (dilated) kernel is larger than the padded input
+    assume(all(i + 2 * pp >= dd * (kk - 1) + 1 for i, kk, pp, dd in zip(size, k, p, d)))
+    expected = layers.conv2d(c_in, c_out, *size, *k, stride=s, padding=p, dilation=d, groups=g, bias=bias)
+    with torch.device("meta"):
+        module = nn.Conv2d(c_in, c_out, k, stride=s, padding=p, dilation=d, groups=g, bias=bias)
+    _check(module, (1, c_in, *size), expected)
+
+
+@PROPERTY
+@given(cg=channels_and_groups(), k=_pair(1, 7), s=_pair(1, 3), p=_pair(0, 3), d=_pair(1, 3),
+       op=_pair(0, 2), size=_pair(1, 64), bias=st.booleans())
+def test_conv_transpose2d(cg, k, s, p, d, op, size, bias):
+    c_in, c_out, g = cg
+    # torch: output_padding must be smaller than either stride or dilation
+    assume(all(o < max(ss, dd) for o, ss, dd in zip(op, s, d)))
+    out = [layers.transposed_out_side(i, kk, ss, pp, dd, o)
+           for i, kk, ss, pp, dd, o in zip(size, k, s, p, d, op)]
+    assume(min(out) >= 1)
+    expected = layers.conv_transpose2d(c_in, c_out, *size, *k, stride=s, padding=p, output_padding=op,
+                                       dilation=d, groups=g, bias=bias)
+    assert expected.out_shape == (c_out, *out)
+    assert expected.macs == k[0] * k[1] * c_in * (c_out // g) * size[0] * size[1]  # on the input positions
+    with torch.device("meta"):
+        module = nn.ConvTranspose2d(c_in, c_out, k, stride=s, padding=p, output_padding=op,
+                                    dilation=d, groups=g, bias=bias)
+    _check(module, (1, c_in, *size), expected)
+
+
+@PROPERTY
+@given(n_in=st.integers(1, 64), n_out=st.integers(1, 64), bias=st.booleans(),
+       lead=st.sampled_from([(), (1,), (5,), (3, 2)]))
+def test_linear(n_in, n_out, bias, lead):
+    # lead: extra dimensions before the features (a sequence, say); every row is one product
+    rows = 1
+    for x in lead:
+        rows *= x
+    per_row = layers.linear(n_in, n_out, bias=bias)
+    assert per_row.macs == n_in * n_out
+    expected = dataclasses.replace(per_row, macs=per_row.macs * rows)
+    with torch.device("meta"):
+        module = nn.Linear(n_in, n_out, bias=bias)
+    _check(module, (1, *lead, n_in), expected)
+
+
+# -- the counters themselves ------------------------------------------------------------------
+
+def _small_net():
+    with torch.device("meta"):
+        return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+                             nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False), nn.Conv2d(8, 16, 1),
+                             nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+
+
+def test_small_net_all_counters_agree():
+    net = _small_net()
+    shape = (1, 3, 16, 16)
+    counter = hooks.count(net, shape)
+    by_name = counter.by_name()
+    assert by_name["0"].cost.macs == 3 * 3 * 3 * 8 * 16 * 16  # 55,296
+    assert by_name["3"].cost.macs == 3 * 3 * 8 * 16 * 16  # depthwise: 18,432
+    assert by_name["4"].cost.macs == 8 * 16 * 16 * 16  # pointwise: 32,768
+    assert by_name["7"].cost.macs == 16 * 10
+    assert all(r.shape_ok for r in counter.records)
+    assert not counter.unsupported
+    per_module = aten.count_macs(net, shape)
+    assert per_module[""] == counter.total_macs == 55_296 + 18_432 + 32_768 + 160
+    for name in ("0", "3", "4", "7"):
+        assert per_module[name] == by_name[name].cost.macs, name
+
+
+def test_counts_do_not_accumulate_and_hooks_are_removed():
+    net = _small_net()
+    first = hooks.count(net, (1, 3, 16, 16)).total_macs
+    assert hooks.count(net, (1, 3, 16, 16)).total_macs == first
+    assert all(not m._forward_hooks for m in net.modules())
+
+
+def test_batch_scales_macs_not_params():
+    with torch.device("meta"):
+        conv = nn.Conv2d(4, 6, 3, bias=True)
+    one, four = hooks.count(conv, (1, 4, 9, 9)), hooks.count(conv, (4, 4, 9, 9))
+    assert four.total_macs == 4 * one.total_macs == aten.count_macs(conv, (4, 4, 9, 9))[""]
+    assert four.records[0].cost.params == one.records[0].cost.params
+
+
+def test_module_called_twice_is_recorded_twice():
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+
+        def forward(self, x):
+            return self.conv(self.conv(x))
+
+    with torch.device("meta"):
+        net = Twice()
+    counter = hooks.count(net, (1, 4, 8, 8))
+    assert [r.name for r in counter.records] == ["conv", "conv#2"]
+    assert counter.total_macs == 2 * 3 * 3 * 4 * 4 * 8 * 8 == aten.count_macs(net, (1, 4, 8, 8))[""]
+
+
+def test_unsupported_module_is_reported_not_zero():
+    class Odd(nn.Module):  # a leaf type with no handler
+        def forward(self, x):
+            return x * 2
+
+    with torch.device("meta"):
+        net = nn.Sequential(nn.Conv2d(3, 4, 3), Odd())
+    counter = hooks.count(net, (1, 3, 8, 8))
+    assert counter.unsupported == {"1": "Odd"}
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("k,d", [(3, 1), (5, 2), (4, 1), (2, 3), (4, 2)])
+def test_conv2d_padding_same(k, d):
+    # torch pads 'same' asymmetrically when d·(k−1) is odd (k = 4, d = 1: 1 before, 2 after);
+    # the output side always equals the input side.
+    with torch.device("meta"):
+        conv = nn.Conv2d(4, 6, k, padding="same", dilation=d, bias=False)
+    counter = hooks.count(conv, (1, 4, 10, 10))
+    rec = counter.records[0]
+    assert tuple(rec.actual_out_shape) == (6, 10, 10)
+    assert rec.shape_ok, f"hooks expected {rec.cost.out_shape}, torch gave {rec.actual_out_shape}"
+    assert counter.total_macs == k * k * 4 * 6 * 10 * 10 == aten.count_macs(conv, (1, 4, 10, 10))[""]

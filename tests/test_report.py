@@ -1,0 +1,108 @@
+"""costcalc.report: a small hand-made Report through every renderer, then the real views."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import sympy as sp
+
+from costcalc import compare_layer, derive
+from costcalc.report.tables import (Column, Format, Report, Table, integer, latex_escape, percent,
+                                    render, to_csv, to_json, to_latex, to_markdown)
+from costcalc.report.views import comparison_report, derivation_report
+
+
+@pytest.fixture
+def report() -> Report:
+    cols = [Column("layer", "layer"), Column("macs", "MACs", "right", integer),
+            Column("share", "of total", "right", percent), Column("note", "note")]
+    rows = [{"layer": "conv_1", "macs": 10_838_016, "share": 0.75, "note": "a|b & 50%"},
+            {"layer": "fc", "macs": 1_024_000, "share": 0.25, "note": None}]
+    data = {"rows": rows, "total": sp.Integer(11_862_016), "ratio": sp.Rational(1, 4),
+            "name": sp.Symbol("Dk")}
+    return Report([Table(cols, rows, title="Two layers", caption="made by hand")], data,
+                  notes=["MACs: multiply-accumulates | no bias"])
+
+
+def test_to_json(report):
+    data = json.loads(to_json(report))
+    assert data["total"] == 11_862_016 and type(data["total"]) is int  # sympy Integer -> int
+    assert data["ratio"] == 0.25
+    assert data["name"] == "Dk"
+    assert data["rows"][1]["note"] is None
+
+
+def test_to_csv(report):
+    rows = list(csv.reader(io.StringIO(to_csv(report))))
+    assert rows[0] == ["layer", "macs", "share", "note"]  # keys, not headers: machine-readable
+    assert rows[1] == ["conv_1", "10838016", "0.75", "a|b & 50%"]  # raw values, no thousands separator
+    assert rows[2][0] == "fc" and rows[2][3] == ""
+
+
+def test_to_csv_two_tables(report):
+    report.tables.append(Table([Column("a", "A")], [{"a": 1}]))
+    text = to_csv(report)
+    assert text.split("\n\n")[1].splitlines() == ["a", "1"]
+
+
+def test_to_markdown(report):
+    out = to_markdown(report)
+    lines = out.splitlines()
+    assert "**Two layers**" in lines
+    i = lines.index("| layer | MACs | of total | note |")
+    assert lines[i + 1] == "| :--- | ---: | ---: | :--- |"
+    assert lines[i + 2] == r"| conv_1 | 10,838,016 | 75.00% | a\|b & 50% |"  # '|' escaped
+    assert lines[i + 3] == "| fc | 1,024,000 | 25.00% |  |"
+    assert "made by hand" in out
+    assert r"- MACs: multiply-accumulates \| no bias" in lines
+
+
+def test_to_latex(report):
+    out = to_latex(report)
+    assert r"\begin{tabular}{lrrl}" in out and r"\end{tabular}" in out
+    assert r"conv\_1 & 10,838,016 & 75.00\% & a|b \& 50\% \\" in out
+    assert "% Two layers" in out
+    assert "multiply-accumulates | no bias" in out
+
+
+def test_latex_escape():
+    assert latex_escape(r"a_b & 5% $x$ #1 {y} ~ ^ \ ") == (
+        r"a\_b \& 5\% \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} ")
+
+
+def test_cell_defaults():
+    t = Table([Column("v", "v")], [])
+    assert t.cell({"v": True}, t.columns[0]) == "yes"
+    assert t.cell({"v": 1234567}, t.columns[0]) == "1,234,567"
+    assert t.cell({"v": 0.123456}, t.columns[0]) == "0.1235"
+    assert t.cell({}, t.columns[0]) == ""
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_render_every_format(report, fmt, capsys):
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    render(report, fmt, console=console)
+    text = console.file.getvalue() if fmt is Format.table else capsys.readouterr().out
+    assert "10,838,016" in text or "10838016" in text
+    if fmt is Format.json:
+        json.loads(text)
+
+
+def test_comparison_report_formats():
+    rep = comparison_report(compare_layer(kernel=3, channels=512))
+    assert json.loads(to_json(rep))["rows"][0]["macs"] == 462_422_016
+    assert "462,422,016" in to_markdown(rep)
+    assert r"\frac{1}{N} + \frac{1}{D_K^{2}}" in to_latex(rep)
+    assert next(csv.DictReader(io.StringIO(to_csv(rep))))["macs"] == "462422016"
+
+
+def test_derivation_report():
+    rep = derivation_report(derive("separable"))
+    md = to_markdown(rep)
+    assert "✓" in md and "✗" not in md
+    assert json.loads(to_json(rep))["topic"] == "separable"
