@@ -1,3 +1,129 @@
-"""`costcalc profile`: commands registered on the shared app (see costcalc/cli/__init__.py)."""
+"""`costcalc profile` and `costcalc reconcile`: any PyTorch model, every counting convention.
 
-from . import app  # noqa: F401
+torch is imported inside the commands only, so `costcalc compare` / `costcalc model` stay light.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import FormatOpt, emit
+from ..errors import CostcalcError
+from ..report.tables import Column, Format, Report, Table, integer
+
+TargetArg = Annotated[str, typer.Argument(help="A registered architecture, path/to/file.py:callable, "
+                                          "package.module:callable, torchvision:NAME or timm:NAME.")]
+InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="Input shape, e.g. 1,3,224,224 (default: 1,3,224,224).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="meta (no compute), cpu or cuda.")]
+
+
+def _shape(text: Optional[str]) -> tuple:
+    if text is None:
+        return (1, 3, 224, 224)
+    import re
+
+    parts = re.split(r"[,x×]", text.strip())
+    try:
+        shape = tuple(int(x) for x in parts)
+    except ValueError:
+        raise CostcalcError(f"--input must be comma-separated integers such as 1,3,224,224, got {text!r}") from None
+    if not shape or any(s <= 0 for s in shape):
+        raise CostcalcError(f"--input must be positive integers, got {text!r}")
+    return shape
+
+
+def _profile(target: str, input: Optional[str], device: str):
+    from ..profile.aten_ops import profile_model
+    from ..profile.target import load_model, parse_target
+
+    t = parse_target(target)
+    shape = _shape(input)
+    return profile_model(load_model(t, resolution=shape[-1] if t.kind == "arch" else None), shape, device, t.label)
+
+
+def _notes(p) -> list[str]:
+    notes = []
+    if p.unsupported_modules:
+        names = ", ".join(f"{n} ({t})" for n, t in list(p.unsupported_modules.items())[:8])
+        notes.append(f"no module rule (counted from their aten ops instead): {names}")
+    if p.unattributed:
+        notes.append("not attributed (no costcalc rule, counted as 0): "
+                     + ", ".join(f"aten.{k} ×{v}" for k, v in sorted(p.unattributed.items())))
+    else:
+        notes.append("every aten op outside counted modules was attributed.")
+    return notes
+
+
+@app.command()
+def profile(
+    target: TargetArg,
+    input: InputOpt = None,
+    device: DeviceOpt = "meta",
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer and functional call, with bytes.")] = False,
+    conv_name: Annotated[str, typer.Option("--convention", "-c", help="paper, macs, flops, fvcore, ptflops, thop, torchprofile.")] = "paper",
+    dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, bfloat16, int8.")] = "float32",
+    fmt: FormatOpt = Format.table,
+):
+    """Count any PyTorch model: module hooks plus an aten-level pass for functional calls."""
+    from ..profile import conventions, memory
+
+    conv = conventions.get(conv_name)
+    memory.dtype_bytes(dtype)
+    p = _profile(target, input, device)
+    by_cat = conv(p)
+    total = sum(by_cat.values())
+    peak, where = memory.peak_activation(p, dtype)
+    data = {"target": p.label, "input": list(p.input_shape), "device": device, "convention": conv_name,
+            "total": total, "by_category": by_cat, "params": p.total_params, "dtype": dtype,
+            "peak_activation_bytes": peak, "peak_at": where,
+            "unattributed": p.unattributed, "unsupported_modules": p.unsupported_modules}
+    summary = Table([Column("item", "item"), Column("value", "value", "right")], [
+        {"item": f"total ({conventions.TITLES[conv_name]})", "value": f"{total:,}"},
+        *({"item": f"  {c}", "value": f"{v:,}"} for c, v in by_cat.items() if v),
+        {"item": "parameters", "value": f"{p.total_params:,}"},
+        {"item": f"peak activation memory ({dtype}, sequential)", "value": f"{peak:,} B at {where}"},
+    ], title=f"{p.label} {tuple(p.input_shape)} on {device}")
+    tables = [summary]
+    if per_layer:
+        rows = []
+        for e, m in zip(p.rows, memory.layer_memory(p, dtype)):
+            if e.category == "free":
+                continue
+            rows.append({"name": e.name, "op": e.op.replace("torch.nn.functional.", "F."), "category": e.category,
+                         "out": "×".join(map(str, e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
+                         "param_bytes": m.param_bytes, "in_bytes": m.in_bytes, "out_bytes": m.out_bytes,
+                         "moved": m.moved, "intensity": round(e.macs / m.moved, 2) if m.moved else 0.0})
+        cols = [Column("name", "layer"), Column("op", "op"), Column("category", "kind"), Column("out", "output"),
+                Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer),
+                Column("param_bytes", "param B", "right", integer), Column("in_bytes", "in B", "right", integer),
+                Column("out_bytes", "out B", "right", integer), Column("moved", "moved B", "right", integer),
+                Column("intensity", "MAC/B", "right")]
+        tables.append(Table(cols, rows, title="per layer"))
+        data["layers"] = rows
+    emit(Report(tables, data, _notes(p)), fmt)
+
+
+@app.command()
+def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "meta",
+              fmt: FormatOpt = Format.table):
+    """Why fvcore, ptflops, thop, torchprofile and FlopCounterMode disagree, category by category."""
+    from ..profile import conventions
+    from ..profile.aten_ops import CATEGORIES
+
+    p = _profile(target, input, device)
+    t = conventions.totals(p)
+    labels = {"conv": "conv MACs", "linear": "linear / matmul MACs", "bias": "bias", "norm": "batch norm",
+              "activation": "activations", "pool": "pooling", "add": "residual adds", "concat": "concat",
+              "other": "other"}
+    rows = [{"category": labels[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
+    rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
+    cols = [Column("category", "category")] + [Column(n, n, "right", integer) for n in t]
+    styles = [None] * len(CATEGORIES) + ["bold"]
+    data = {"target": p.label, "input": list(p.input_shape), "by_convention": t,
+            "totals": {n: sum(v.values()) for n, v in t.items()}, "unattributed": p.unattributed}
+    notes = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1."] + _notes(p)
+    emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)}: counts by convention",
+                       row_styles=styles)], data, notes), fmt)

@@ -1,0 +1,405 @@
+"""Count any model: module hooks for leaf modules, plus a torch-function / aten-dispatch pass.
+
+Leaf modules with a handler are counted by :class:`costcalc.counting.hooks.HookCounter` (the
+layers.py formulas). Everything else — ``torch.matmul``, ``F.adaptive_avg_pool2d``, ``a + b``,
+``torch.cat`` in a ``forward`` — is seen twice over: a ``TorchFunctionMode`` records the call as
+the user wrote it (``torch.matmul``, ``torch.Tensor.__add__``; what tracing tools such as fvcore
+and torchprofile see as ``aten::matmul``), and a ``TorchDispatchMode`` records the aten ops it
+decomposes into (``aten.mm``), which costcalc prices below. An aten op with no rule is listed in
+:attr:`Profile.unattributed`, never silently counted as zero. On the ``meta`` device nothing is
+computed, so a 2048×2048 input costs what a 224×224 one does.
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode, resolve_name
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from ..counting.hooks import HookCounter
+from ..errors import CostcalcError
+
+# Categories every row falls in; reconcile's rows follow this order.
+CATEGORIES = ("conv", "linear", "bias", "norm", "activation", "pool", "add", "concat", "other")
+
+_MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
+_ACT = {"relu", "hardtanh", "hardswish", "hardsigmoid", "sigmoid", "silu", "gelu", "tanh",
+        "leaky_relu", "elu", "clamp", "clamp_min", "clamp_max", "_softmax", "_log_softmax",
+        "prelu", "_prelu_kernel", "mish", "threshold"}
+_NORM = {"_native_batch_norm_legit_no_training", "native_batch_norm", "_native_batch_norm_legit",
+         "native_layer_norm", "native_group_norm"}
+_REDUCE = {"mean", "sum", "_adaptive_avg_pool2d", "adaptive_avg_pool2d", "amax", "max"}
+_WINDOW = {"avg_pool2d", "max_pool2d_with_indices", "max_pool2d"}
+_ELEMENTWISE = {"add", "sub", "mul", "div", "rsub", "neg", "pow", "sqrt", "rsqrt", "exp", "where"}
+# Ops that only move, view or allocate data: no arithmetic, nothing to attribute.
+_FREE = {"view", "_unsafe_view", "reshape", "_reshape_alias", "t", "transpose", "permute",
+         "expand", "squeeze", "unsqueeze", "clone", "contiguous", "detach", "alias", "empty",
+         "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like",
+         "ones", "ones_like", "full", "full_like", "new_zeros", "new_ones", "_to_copy", "copy",
+         "select", "slice", "split", "split_with_sizes", "chunk", "unbind", "as_strided",
+         "flatten", "fill", "zero", "lift_fresh", "dropout", "native_dropout", "arange",
+         "index_select", "constant_pad_nd", "unfold", "channel_shuffle", "native_channel_shuffle",
+         "pixel_shuffle", "repeat", "cat", "stack", "_local_scalar_dense", "scalar_tensor",
+         "sym_size", "sym_numel", "sym_stride", "is_same_size", "lift", "_has_compatible_shallow_copy_type"}
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def _tensors(args, kwargs=None):
+    out = []
+
+    def walk(x):
+        if isinstance(x, torch.Tensor):
+            out.append(x)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                walk(y)
+
+    walk(args)
+    if kwargs:
+        walk(kwargs)
+    return out
+
+
+@dataclass
+class AtenOp:
+    """One dispatched aten op under a functional call, priced by costcalc's rules."""
+
+    name: str  # packet name without a trailing '_' (add_ -> add)
+    category: str  # one of CATEGORIES, or 'free', or 'unknown'
+    macs: int = 0
+    bias_ops: int = 0
+    ops: int = 0
+    flops: int = 0  # FlopCounterMode's figure: 2·m·n·k for products and convolutions, bias left out
+
+
+def price_aten(func, args, kwargs, out) -> AtenOp:
+    """costcalc's rule for one aten op (shapes of the whole batch)."""
+    name = func._overloadpacket.__name__
+    base = name[:-1] if name.endswith("_") and not name.startswith("_") else name
+    outs = _tensors(out)
+    y = outs[0] if outs else None
+    if base in _MATMUL:
+        a, b = (args[1], args[2]) if base in ("addmm", "baddbmm") else (args[0], args[1])
+        macs = _numel(a.shape) * int(b.shape[-1])
+        bias = _numel(y.shape) if base in ("addmm", "baddbmm") and kwargs.get("beta", 1) != 0 else 0
+        return AtenOp(base, "linear", macs=macs, bias_ops=bias, flops=2 * macs)
+    if base in ("convolution", "_convolution"):
+        w, transposed = args[1], bool(args[6])
+        if transposed:  # counted on the input positions, as layers.conv_transpose2d does
+            macs = _numel(args[0].shape) * _numel(w.shape[1:])
+        else:
+            macs = _numel(y.shape) * _numel(w.shape[1:])
+        bias = _numel(y.shape) if args[2] is not None else 0
+        return AtenOp(base, "conv", macs=macs, bias_ops=bias, flops=2 * macs)
+    if base in _NORM:
+        return AtenOp(base, "norm", ops=_numel(args[0].shape))
+    if base in _ACT:
+        return AtenOp(base, "activation", ops=_numel(y.shape))
+    if base in _REDUCE:
+        return AtenOp(base, "pool", ops=_numel(args[0].shape))  # one add per input element
+    if base in _WINDOW:
+        k = args[1] if len(args) > 1 else kwargs["kernel_size"]
+        k = list(k) * (2 // len(k)) if len(k) < 2 else list(k)
+        return AtenOp(base, "pool", ops=k[0] * k[1] * _numel(y.shape))
+    if base in _ELEMENTWISE:
+        two = sum(isinstance(a, torch.Tensor) and a.dim() > 0 for a in args[:2]) == 2
+        cat = "add" if base in ("add", "sub") and two else "other"
+        return AtenOp(base, cat, ops=_numel(y.shape))
+    if base == "cat":
+        return AtenOp(base, "concat")
+    if base in _FREE:
+        return AtenOp(base, "free")
+    return AtenOp(base, "unknown")
+
+
+@dataclass
+class Event:
+    """One row of a profile: a leaf module call, or a functional call outside counted leaves."""
+
+    name: str  # module path, or '<enclosing module path>:<function>'
+    source: str  # 'module' | 'function'
+    op: str  # module type name, or the torch function as resolve_name writes it
+    category: str
+    in_shapes: list  # full shapes (batch included) of the tensor inputs
+    out_shape: tuple
+    macs: int = 0
+    bias_ops: int = 0
+    ops: int = 0
+    flops: int = 0  # FlopCounterMode's rule on the aten ops below
+    params: int = 0  # weights (conv/linear), bias and BN affine, as parameters
+    param_elems: int = 0  # every parameter / buffer element the call reads
+    stack: tuple = ()  # names of the modules that were running, outermost first
+    in_rule_leaf: bool = False  # for functions: inside a leaf module costcalc's hooks count
+    aten: list = field(default_factory=list)  # AtenOp (functions only)
+    attrs: dict = field(default_factory=dict)  # module facts conventions need (affine, bias, ...)
+    in_ids: list = field(default_factory=list)  # tensor identities, for liveness
+    out_ids: list = field(default_factory=list)
+    in_params: list = field(default_factory=list)  # True where an input is a parameter / buffer
+
+    @property
+    def out_elems(self) -> int:
+        return _numel(self.out_shape)
+
+
+@dataclass
+class Profile:
+    """Everything one forward pass showed: events in completion order, and what was missed."""
+
+    label: str
+    input_shape: tuple
+    events: list  # Event, modules and functions interleaved
+    unsupported_modules: dict  # leaf module name -> type, no costcalc handler
+    unattributed: dict  # aten op -> calls with no costcalc rule
+    total_params: int
+    tensor_elems: dict  # tensor id -> elements (activations only)
+    model_input_id: int = -1
+    model_output_ids: tuple = ()
+    module_types: dict = field(default_factory=dict)  # module name -> class
+
+    @property
+    def rows(self) -> list:
+        """Counted rows: module events, and functional events outside counted leaves."""
+        return [e for e in self.events if e.source == "module" or not e.in_rule_leaf]
+
+
+def _module_attrs(m: nn.Module) -> dict:
+    d = {}
+    for k in ("affine", "in_features", "out_features", "groups", "kernel_size", "stride",
+              "padding", "count_include_pad", "in_channels", "out_channels", "output_size"):
+        if hasattr(m, k):
+            d[k] = getattr(m, k)
+    if hasattr(m, "bias") and not isinstance(getattr(m, "bias"), bool):
+        d["has_bias"] = m.bias is not None
+    d["training"] = m.training
+    return d
+
+
+_KIND_CATEGORY = {"conv2d": "conv", "conv_transpose2d": "conv", "linear": "linear",
+                  "batch_norm": "norm", "activation": "activation", "avg_pool": "pool",
+                  "max_pool": "pool", "global_avg_pool": "pool", "add": "add", "concat": "concat"}
+
+
+class _Hooks(HookCounter):
+    """HookCounter that also hands each record to the profiler with the facts it needs."""
+
+    def __init__(self, model, profiler):
+        super().__init__(model)
+        self._profiler = profiler
+
+    def _hook(self, name, handler):
+        base = super()._hook(name, handler)
+
+        def hook(module, inputs, output):
+            base(module, inputs, output)
+            self._profiler._module_event(self.records[-1], module, inputs, output)
+
+        return hook
+
+
+class _Functions(TorchFunctionMode):
+    def __init__(self, profiler):
+        super().__init__()
+        self.p = profiler
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        self.p._syntax = _call_syntax(sys._getframe(1))
+        self.p._open.append([])
+        try:
+            out = func(*args, **kwargs)
+        finally:
+            aten = self.p._open.pop()
+        self.p._function_event(func, args, kwargs, out, aten)
+        return out
+
+
+_OPERATOR_OPS = {"BINARY_OP", "BINARY_ADD", "BINARY_MULTIPLY", "BINARY_MATRIX_MULTIPLY",
+                 "BINARY_SUBTRACT", "BINARY_TRUE_DIVIDE", "INPLACE_ADD", "INPLACE_MULTIPLY"}
+
+
+def _call_syntax(frame) -> str:
+    """'operator' when the caller wrote ``a + b`` / ``a @ b``, else 'call'.
+
+    torch reports ``a + b`` and ``a.add(b)`` as the same function; tools that patch
+    ``Tensor.add`` (ptflops) count only the second, so the profile keeps the difference.
+    """
+    try:
+        op = dis.opname[frame.f_code.co_code[frame.f_lasti]]
+    except Exception:
+        return "call"
+    return "operator" if op in _OPERATOR_OPS else "call"
+
+
+class _Aten(TorchDispatchMode):
+    def __init__(self, profiler):
+        super().__init__()
+        self.p = profiler
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        op = price_aten(func, args, kwargs, out)
+        if self.p._open:
+            self.p._open[-1].append(op)
+        else:
+            self.p._loose.append(op)
+        return out
+
+
+class Profiler:
+    """``with Profiler(model) as p: model(x)``; then :meth:`result`. State lives here only."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.events: list[Event] = []
+        self._open: list[list] = []
+        self._loose: list = []
+        self._stack: list[str] = []
+        self._rule_leaves: set[str] = set()
+        self._handles: list = []
+        self._keep: dict[int, torch.Tensor] = {}  # strong refs: ids stay unique during the pass
+        self._param_ids: set[int] = set()
+        self._syntax = "call"
+
+    def _tid(self, t: torch.Tensor) -> int:
+        self._keep.setdefault(id(t), t)
+        return id(t)
+
+    def __enter__(self) -> "Profiler":
+        self._param_ids = {id(p) for p in self.model.parameters()} | {id(b) for b in self.model.buffers()}
+        self.hooks = _Hooks(self.model, self).__enter__()
+        self._rule_leaves = {n for n, m in self.model.named_modules()
+                             if not any(True for _ in m.children()) and n not in self.hooks.unsupported}
+        for name, m in self.model.named_modules():
+            self._handles.append(m.register_forward_pre_hook(self._push(name)))
+            self._handles.append(m.register_forward_hook(self._pop(name), always_call=True))
+        self._fmode, self._amode = _Functions(self), _Aten(self)
+        self._fmode.__enter__()
+        self._amode.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._amode.__exit__(*exc)
+        self._fmode.__exit__(*exc)
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+        self.hooks.__exit__(*exc)
+
+    def _push(self, name):
+        def pre(module, inputs):
+            self._stack.append(name)
+
+        return pre
+
+    def _pop(self, name):
+        def post(module, inputs, output):
+            if self._stack and self._stack[-1] == name:
+                self._stack.pop()
+
+        return post
+
+    def _module_event(self, rec, module, inputs, output):
+        c = rec.cost
+        xs = _tensors(inputs)
+        ys = _tensors(output)
+        params = c.params + c.bias + c.bn_affine
+        elems = sum(p.numel() for p in module.parameters(recurse=False))
+        elems += sum(b.numel() for b in module.buffers(recurse=False))
+        self.events.append(Event(
+            rec.name, "module", rec.module_type, _category(c.kind, rec.module_type),
+            [tuple(x.shape) for x in xs], tuple(ys[0].shape) if ys else (),
+            macs=int(c.macs), bias_ops=int(c.bias_ops), ops=int(c.ops), flops=2 * int(c.macs),
+            params=int(params), param_elems=int(elems), stack=tuple(self._stack),
+            attrs=_module_attrs(module), in_ids=[self._tid(x) for x in xs],
+            out_ids=[self._tid(y) for y in ys], in_params=[False] * len(xs)))
+
+    def _function_event(self, func, args, kwargs, out, aten):
+        syntax = self._syntax
+        try:
+            fname = resolve_name(func) or getattr(func, "__name__", str(func))
+        except Exception:
+            fname = getattr(func, "__name__", str(func))
+        xs = _tensors(args, kwargs)
+        ys = _tensors(out)
+        inside = bool(self._stack) and self._stack[-1] in self._rule_leaves
+        cats = [a.category for a in aten if a.category not in ("free", "unknown")]
+        cat = max(set(cats), key=lambda c: (c in ("conv", "linear"), cats.count(c))) if cats else (
+            "unknown" if any(a.category == "unknown" for a in aten) else "free")
+        is_param = [id(x) in self._param_ids for x in xs]
+        where = self._stack[-1] if self._stack else ""
+        short = fname.replace("torch.nn.functional.", "F.").replace("torch.Tensor.", "Tensor.")
+        self.events.append(Event(
+            f"{where}:{short}" if where else short, "function", fname, cat,
+            [tuple(x.shape) for x in xs], tuple(ys[0].shape) if ys else (),
+            macs=sum(a.macs for a in aten), bias_ops=sum(a.bias_ops for a in aten),
+            ops=sum(a.ops for a in aten), flops=sum(a.flops for a in aten),
+            param_elems=sum(x.numel() for x, p in zip(xs, is_param) if p),
+            stack=tuple(self._stack), in_rule_leaf=inside, aten=list(aten),
+            attrs={"func": func, "syntax": syntax}, in_ids=[] if inside else [self._tid(x) for x in xs],
+            out_ids=[] if inside else [self._tid(y) for y in ys], in_params=is_param))
+
+
+def _category(kind: str, module_type: str) -> str:
+    if kind == "passthrough" or kind in ("flatten", "channel_shuffle"):
+        return "free"
+    return _KIND_CATEGORY.get(kind, "other")
+
+
+def profile_model(model: nn.Module, input_shape: tuple, device: str = "meta",
+                  label: str = "") -> Profile:
+    """One forward pass of ``model`` on an empty input under hooks and both modes."""
+    if device not in ("meta", "cpu", "cuda"):
+        raise CostcalcError(f"--device must be meta, cpu or cuda, got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise CostcalcError("--device cuda: no CUDA device is available")
+    try:
+        model = model.to(device)
+    except NotImplementedError:  # built on meta: materialise empty weights on the target
+        model = model.to_empty(device=device)
+    model.eval()
+    x = torch.zeros(input_shape, device=device) if device != "meta" else torch.empty(input_shape, device="meta")
+    try:
+        with torch.no_grad(), Profiler(model) as p:
+            p._tid(x)
+            y = model(x)
+    except CostcalcError:
+        raise
+    except Exception as e:
+        raise CostcalcError(f"forward pass on {tuple(input_shape)} failed: {type(e).__name__}: "
+                            f"{str(e).splitlines()[0] if str(e) else ''}") from None
+    unattributed: dict[str, int] = {}
+    for e in p.events:
+        if e.source == "function" and not e.in_rule_leaf:
+            for a in e.aten:
+                if a.category == "unknown":
+                    unattributed[a.name] = unattributed.get(a.name, 0) + 1
+    for a in p._loose:
+        if a.category == "unknown":
+            unattributed[a.name] = unattributed.get(a.name, 0) + 1
+    elems = {}
+    for e in p.events:
+        for tid in e.in_ids + e.out_ids:
+            t = p._keep[tid]
+            if id(t) not in p._param_ids:
+                elems[tid] = t.numel()
+    elems[id(x)] = x.numel()
+    total_params = sum(q.numel() for q in model.parameters())
+    return Profile(label or type(model).__name__, tuple(input_shape), p.events,
+                   dict(p.hooks.unsupported), unattributed, total_params, elems, id(x),
+                   tuple(id(t) for t in _tensors(y)),
+                   {n: type(m) for n, m in model.named_modules()})

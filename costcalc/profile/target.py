@@ -1,0 +1,131 @@
+"""Turn a TARGET string into an ``nn.Module``, parsed strictly (never ``eval``-ed).
+
+Accepted forms:
+
+- a registered architecture name (``mobilenet_v2``), built from its resolved spec;
+- ``path/to/file.py:callable`` — the file is executed as a module (the user asked for it);
+- ``package.module:callable`` — imported with :func:`importlib.import_module`;
+- ``torchvision:NAME`` / ``timm:NAME`` — only when those packages are installed.
+
+``callable`` is a dotted chain of Python identifiers; it is called with no arguments and must
+return an ``nn.Module`` (a module instance itself is accepted as is).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CostcalcError
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_ATTR = re.compile(rf"^{_IDENT}(\.{_IDENT})*$")
+_HUB = {"torchvision", "timm"}
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # arch | file | module | torchvision | timm
+    where: str  # arch name, file path or module name
+    attr: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.where if self.kind == "arch" else f"{self.where}:{self.attr}"
+
+
+def parse_target(text: str) -> Target:
+    """Split TARGET into its parts; every malformed form is a one-line CostcalcError."""
+    text = text.strip()
+    if not text:
+        raise CostcalcError("empty TARGET")
+    if ":" not in text:
+        from ..archs import ARCHS, get
+
+        if text in ARCHS:
+            return Target("arch", text)
+        if text.endswith(".py"):
+            raise CostcalcError(f"{text!r}: name the callable too, as {text}:build_model")
+        get(text)  # raises 'unknown model ... did you mean'
+    where, _, attr = text.rpartition(":")
+    if not _ATTR.match(attr):
+        raise CostcalcError(f"{text!r}: after ':' expected a Python name such as build_model, got {attr!r}")
+    if where in _HUB:
+        return Target(where, where, attr)
+    if where.endswith(".py"):
+        return Target("file", where, attr)
+    if _ATTR.match(where):
+        return Target("module", where, attr)
+    raise CostcalcError(f"{text!r}: expected NAME, path/to/file.py:callable, package.module:callable, "
+                        "torchvision:NAME or timm:NAME")
+
+
+def _hub_model(t: Target):
+    try:
+        pkg = importlib.import_module(t.kind)
+    except ImportError:
+        raise CostcalcError(f"{t.kind} is not installed; install it (pip install {t.kind}) to "
+                            f"profile {t.label}") from None
+    try:
+        if t.kind == "torchvision":
+            return pkg.models.get_model(t.attr)
+        return pkg.create_model(t.attr, pretrained=False)
+    except Exception as e:  # the hub's own message names the problem
+        raise CostcalcError(f"{t.label}: {type(e).__name__}: {e}".splitlines()[0]) from None
+
+
+def _import_file(path: str):
+    p = Path(path)
+    if not p.is_file():
+        raise CostcalcError(f"{path}: no such file")
+    name = "_costcalc_target_" + re.sub(r"\W", "_", p.stem)
+    spec = importlib.util.spec_from_file_location(name, p)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        sys.modules.pop(name, None)
+        raise CostcalcError(f"{path}: failed to load: {type(e).__name__}: {e}".splitlines()[0]) from None
+    return module
+
+
+def load_model(target: str | Target, alpha: float = 1.0, resolution: int | None = None):
+    """The ``nn.Module`` TARGET names, on the meta device for registered architectures."""
+    from torch import nn
+
+    t = parse_target(target) if isinstance(target, str) else target
+    if t.kind == "arch":
+        from ..archs import resolve_model
+        from ..nn.build import build_model
+
+        return build_model(resolve_model(t.where, alpha, resolution))
+    if t.kind in _HUB:
+        obj = _hub_model(t)
+    else:
+        if t.kind == "file":
+            module = _import_file(t.where)
+        else:
+            try:
+                module = importlib.import_module(t.where)
+            except ImportError as e:
+                raise CostcalcError(f"cannot import {t.where}: {e}") from None
+        obj = module
+        for part in t.attr.split("."):
+            if not hasattr(obj, part):
+                raise CostcalcError(f"{t.where} has no attribute {t.attr!r}")
+            obj = getattr(obj, part)
+        if not isinstance(obj, nn.Module):
+            if not callable(obj):
+                raise CostcalcError(f"{t.label} is neither an nn.Module nor callable")
+            try:
+                obj = obj()
+            except Exception as e:
+                raise CostcalcError(f"{t.label}() failed: {type(e).__name__}: {e}".splitlines()[0]) from None
+    if not isinstance(obj, nn.Module):
+        raise CostcalcError(f"{t.label} returned {type(obj).__name__}, not an nn.Module")
+    return obj

@@ -1,0 +1,135 @@
+"""costcalc profile: targets, hooks + aten pass, FlopCounterMode agreement, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from costcalc.errors import CostcalcError  # noqa: E402
+from costcalc.profile.aten_ops import profile_model  # noqa: E402
+from costcalc.profile.conventions import totals  # noqa: E402
+from costcalc.profile.target import load_model, parse_target  # noqa: E402
+
+FIXTURE = str(Path(__file__).parent / "fixtures" / "functional_net.py") + ":build"
+
+
+def test_parse_target_forms():
+    assert parse_target("mobilenet_v2").kind == "arch"
+    assert parse_target("a/b.py:build").kind == "file"
+    assert parse_target("pkg.mod:make.net").kind == "module"
+    assert parse_target("torchvision:resnet18").kind == "torchvision"
+
+
+@pytest.mark.parametrize("bad", ['os:system("rm")', "x.py", "a b:c", "mobilenet_v9", ":x", "pkg:1abc"])
+def test_parse_target_rejects(bad):
+    with pytest.raises(CostcalcError):
+        parse_target(bad)
+
+
+def test_hub_missing_is_one_line():
+    pytest.importorskip  # torchvision is not a dependency; when absent the message says so
+    try:
+        import torchvision  # noqa: F401
+    except ImportError:
+        with pytest.raises(CostcalcError, match="torchvision is not installed"):
+            load_model("torchvision:mobilenet_v2")
+
+
+def test_functional_ops_are_counted():
+    p = profile_model(load_model(FIXTURE), (1, 3, 32, 32))
+    funcs = {e.op: e for e in p.rows if e.source == "function"}
+    # matmul (1,24)@(24,10): 24*10 = 240 MACs
+    assert funcs["torch.matmul"].macs == 240 and funcs["torch.matmul"].category == "linear"
+    # global pool over 24x16x16 = 6,144 adds
+    assert funcs["torch.nn.functional.adaptive_avg_pool2d"].ops == 6144
+    assert funcs["torch.Tensor.add"].category == "add" and funcs["torch.Tensor.add"].ops == 16 * 16 * 16
+    assert funcs["torch.cat"].category == "concat"
+    assert not p.unattributed and not p.unsupported_modules
+
+
+def test_unattributed_is_listed():
+    class Odd(torch.nn.Module):
+        def forward(self, x):
+            return torch.cumsum(x, 1)
+
+    p = profile_model(Odd(), (1, 4))
+    assert p.unattributed == {"cumsum": 1}
+
+
+@pytest.mark.parametrize("target,shape", [("mobilenet_v1", (1, 3, 224, 224)),
+                                          ("mobilenet_v2", (2, 3, 160, 160)),
+                                          (FIXTURE, (1, 3, 32, 32))])
+def test_flops_convention_equals_flop_counter_mode(target, shape):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    m = load_model(target)
+    p = profile_model(m, shape)
+    with torch.no_grad(), FlopCounterMode(display=False) as fc:
+        m(torch.empty(shape, device="meta"))
+    assert sum(totals(p, ["flops"])["flops"].values()) == fc.get_total_flops()
+
+
+def test_paper_convention_mobilenets():
+    # published: v1 569M, v2 300M mult-adds (exact counts below)
+    p1 = profile_model(load_model("mobilenet_v1"), (1, 3, 224, 224))
+    p2 = profile_model(load_model("mobilenet_v2"), (1, 3, 224, 224))
+    assert sum(totals(p1, ["paper"])["paper"].values()) == 568_740_352
+    assert sum(totals(p2, ["paper"])["paper"].values()) == 300_774_272
+
+
+def test_meta_does_not_scale_with_resolution():
+    import time
+
+    m = load_model("mobilenet_v1")
+    t0 = time.perf_counter()
+    small = profile_model(m, (1, 3, 224, 224))
+    t1 = time.perf_counter()
+    big = profile_model(m, (1, 3, 2048, 2048))
+    t2 = time.perf_counter()
+    assert sum(e.macs for e in big.rows) > 80 * sum(e.macs for e in small.rows)
+    assert (t2 - t1) < 5 * (t1 - t0) + 1.0
+
+
+def test_cli_profile_json(costcalc_cli):
+    r = costcalc_cli("profile", FIXTURE, "--input", "1,3,32,32", "--per-layer", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["total"] == 110592 + 36864 + 196608 + 240
+    assert any(row["op"] == "torch.matmul" for row in d["layers"])
+
+
+def test_cli_reconcile_table(costcalc_cli):
+    r = costcalc_cli("reconcile", "mobilenet_v2", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("category,paper,macs,flops,fvcore,torchprofile,ptflops,thop")
+    assert lines[-1].split(",")[0] == "total"
+
+
+@pytest.mark.parametrize("args,msg", [(["torchvision:mobilenet_v2"], "torchvision is not installed"),
+                                       (["mobilenet_v2", "--convention", "nope"], "unknown convention"),
+                                       (["mobilenet_v2", "--input", "1,3,x"], "--input"),
+                                       (["no/such.py:build"], "no such file")])
+def test_cli_errors_one_line(costcalc_cli, args, msg):
+    r = costcalc_cli("profile", *args)
+    if "torchvision" in args[0]:
+        try:
+            import torchvision  # noqa: F401
+            pytest.skip("torchvision installed")
+        except ImportError:
+            pass
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+
+
+def test_compare_and_model_do_not_import_torch(costcalc_cli):
+    import subprocess
+    import sys
+
+    code = ("import sys, costcalc.cli; from costcalc.cli import profile; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
