@@ -1,0 +1,110 @@
+"""The reference formulas a hand-written one is checked against: each one a call into
+:mod:`costcalc.layers` with the canonical symbols, never a retyped product.
+
+The kinds follow the derivations of :mod:`costcalc.derive` (MobileNet v1 §3, ShuffleNet,
+MobileNet v2 §3.3); ``ratio`` is separable / standard, the ``spatial_*`` kinds are a k×k filter
+against k×1 then 1×k on one Di×Di image (valid padding, stride 1), ``v2_block`` is the
+expand-depthwise-project bottleneck, ``out_side`` the output side of a convolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from .. import layers
+from ..errors import CostcalcError
+from ..symbolic import SYM
+
+
+@dataclass(frozen=True)
+class RefKind:
+    name: str
+    title: str
+    build: Callable[[Callable[[str], sp.Expr]], sp.Expr]  # role -> symbol (maybe α/ρ-scaled)
+    what: str = "MACs"  # MACs | params | ratio | side
+    family: str | None = None  # the reading of the author's names: None | spatial | v2
+    scalable: bool = True  # whether α (channels) and ρ (resolution) apply
+
+
+def _macs(fn, *roles):
+    return lambda r: fn(*(r(x) for x in roles)).macs
+
+
+def _params(fn, *roles):
+    return lambda r: fn(*(r(x) for x in roles)).params
+
+
+def _ratio(r):
+    return layers.separable(r("Dk"), r("M"), r("N"), r("Df")).macs / \
+        layers.standard(r("Dk"), r("M"), r("N"), r("Df")).macs
+
+
+def _spatial_ratio(r):
+    return layers.spatial_separable_image(r("Dk"), r("Di")).macs / \
+        layers.spatial_standard_image(r("Dk"), r("Di")).macs
+
+
+_KINDS = [
+    RefKind("standard", "standard convolution MACs", _macs(layers.standard, "Dk", "M", "N", "Df")),
+    RefKind("depthwise", "depthwise convolution MACs", _macs(layers.depthwise, "Dk", "M", "Df")),
+    RefKind("pointwise", "pointwise (1×1) convolution MACs", _macs(layers.pointwise, "M", "N", "Df")),
+    RefKind("separable", "depthwise separable convolution MACs",
+            _macs(layers.separable, "Dk", "M", "N", "Df")),
+    RefKind("ratio", "separable / standard MACs", _ratio, what="ratio"),
+    RefKind("grouped", "grouped convolution MACs", _macs(layers.grouped, "Dk", "M", "N", "Df", "g")),
+    RefKind("pointwise_grouped", "grouped pointwise convolution MACs (ShuffleNet)",
+            _macs(layers.pointwise_grouped, "M", "N", "Df", "g")),
+    RefKind("dilated", "dilated convolution MACs", _macs(layers.dilated, "Dk", "M", "N", "Df", "d")),
+    RefKind("transposed", "transposed convolution MACs (stride 1, no padding)",
+            _macs(layers.transposed, "Dk", "M", "N", "Di", "g")),
+    RefKind("spatial_standard", "k×k filter on an N×N image (valid, stride 1) MACs",
+            _macs(layers.spatial_standard_image, "Dk", "Di"), family="spatial", scalable=False),
+    RefKind("spatial_separable", "k×1 then 1×k on an N×N image (valid, stride 1) MACs",
+            _macs(layers.spatial_separable_image, "Dk", "Di"), family="spatial", scalable=False),
+    RefKind("spatial_ratio", "spatially separable / k×k MACs on an N×N image", _spatial_ratio,
+            what="ratio", family="spatial", scalable=False),
+    RefKind("v2_block", "MobileNet v2 bottleneck MACs (1×1 expand, depthwise, 1×1 project; t > 1)",
+            _macs(layers.v2_block, "Dk", "M", "N", "Di", "Df", "t"), family="v2"),
+    RefKind("standard_params", "standard convolution weights",
+            _params(layers.standard, "Dk", "M", "N", "Df"), what="params"),
+    RefKind("depthwise_params", "depthwise convolution weights",
+            _params(layers.depthwise, "Dk", "M", "Df"), what="params"),
+    RefKind("pointwise_params", "pointwise convolution weights",
+            _params(layers.pointwise, "M", "N", "Df"), what="params"),
+    RefKind("separable_params", "depthwise separable convolution weights",
+            _params(layers.separable, "Dk", "M", "N", "Df"), what="params"),
+    RefKind("grouped_params", "grouped convolution weights",
+            _params(layers.grouped, "Dk", "M", "N", "Df", "g"), what="params"),
+    RefKind("out_side", "output side of a convolution",
+            lambda r: layers.out_side(r("Di"), r("Dk"), r("s"), r("p"), r("d")), what="side",
+            scalable=False),
+]
+KINDS: dict[str, RefKind] = {k.name: k for k in _KINDS}
+
+# The topic names of `costcalc derive`, so every kind it derives can be checked by that name.
+ALIASES = {"spatial": "spatial_ratio", "shuffle": "pointwise_grouped", "v2": "v2_block",
+           "alpha_rho": "separable", "block": "v2_block", "params": "standard_params"}
+
+
+def kind(name: str) -> RefKind:
+    key = name.strip().lower().replace("-", "_")
+    key = ALIASES.get(key, key)
+    if key not in KINDS:
+        raise CostcalcError(f"unknown kind {name!r}; choose one of: {', '.join(KINDS)}")
+    return KINDS[key]
+
+
+def reference(k: RefKind | str, alpha: bool = False, rho: bool = False) -> sp.Expr:
+    """The kind's cost in canonical symbols; with α, channels M→αM, N→αN; with ρ, sides
+    Df→ρDf, Di→ρDi (MobileNet v1 §4.2-4.3)."""
+    k = kind(k) if isinstance(k, str) else k
+    scale: dict[str, sp.Expr] = {}
+    if k.scalable and alpha:
+        scale.update(M=SYM["alpha"] * SYM["M"], N=SYM["alpha"] * SYM["N"])
+    if k.scalable and rho:
+        scale.update(Df=SYM["rho"] * SYM["Df"], Di=SYM["rho"] * SYM["Di"])
+    return sp.sympify(k.build(lambda role: scale.get(role, SYM[role])))
+
