@@ -26,6 +26,8 @@ class Arch:
 
 
 ARCHS: dict[str, Arch] = {}
+MAX_ALPHA = 1e6  # far past any real network; keeps every count a finite float for display
+MAX_RHO = 1e3
 
 
 def _register(arch: Arch) -> None:
@@ -61,13 +63,13 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
                   rho: float | None = None, growth_rate: int | None = None) -> Resolved:
     """Resolve a registered architecture at width α and an input resolution (or ρ·224)."""
     arch = get(name)
-    if alpha is None or not alpha > 0:
-        raise CostcalcError(f"--alpha must be positive, got {alpha}")
+    if alpha is None or not 0 < alpha <= MAX_ALPHA:
+        raise CostcalcError(f"--alpha must be positive (at most {MAX_ALPHA:g}), got {alpha}")
     if resolution is not None and rho is not None:
         raise CostcalcError("give --resolution or --rho, not both")
     if rho is not None:
-        if not rho > 0:
-            raise CostcalcError(f"--rho must be positive, got {rho}")
+        if not 0 < rho <= MAX_RHO:
+            raise CostcalcError(f"--rho must be positive (at most {MAX_RHO:g}), got {rho}")
         resolution = round(arch.default_resolution * rho)
     resolution = arch.default_resolution if resolution is None else resolution
     if int(resolution) != resolution:

@@ -5,7 +5,8 @@ The paper's layer tables are not at hand, so the layout is a parameter. Defaults
 - Dense blocks are MobileNet v1's groups of layers that share an input size: 112, 56, 28, 14
   and 7 px, with v1's count of stride-1 separable layers in each (1, 1, 1, 5, 1). Sizes shrink
   with a stride-2 depthwise conv at the start of the next block (no transition layers, no
-  pooling), and the channel count entering each block is v1's (32, 128, 256, 512, 1024·α).
+  pooling). In Dense2 the channel count entering each block is v1's (32, 128, 256, 512,
+  1024·α); in Dense1 it is the previous block's compressed width (32, 64, 128, 256, 512).
 - Growth rate 32 (a "small growth rate", as the paper advises; DenseNet-121 uses 32).
 
 Dense2-MobileNet (the paper's better model): the dense unit is the depthwise separable conv.

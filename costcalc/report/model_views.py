@@ -24,6 +24,9 @@ def published_for(m: Resolved):
 
 
 def explanation(m: Resolved) -> str | None:
+    """Why the exact count differs from the paper's, at the configuration the paper printed."""
+    if not published_for(m):
+        return None
     key = m.name if m.alpha == 1 else f"{m.name}@{m.alpha:g}"
     return EXPLAINED.get(key)
 
@@ -40,7 +43,7 @@ def by_type(m: Resolved) -> list[dict]:
     for tag in sorted(macs, key=lambda t: -macs[t]):
         row = {"type": tag, "macs": macs[tag], "params": params[tag],
                "macs_share": macs[tag] / tm, "params_share": params[tag] / tp}
-        if m.name == "mobilenet_v1" and tag in V1_TABLE2:
+        if m.name == "mobilenet_v1" and m.alpha == 1 and m.resolution == 224 and tag in V1_TABLE2:
             row["paper_macs_share"], row["paper_params_share"] = (v / 100 for v in V1_TABLE2[tag])
         rows.append(row)
     return rows
