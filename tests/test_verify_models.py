@@ -169,23 +169,6 @@ def test_counter_removes_hooks_on_exit_even_after_an_error():
     assert {n: set(vars(m)) for n, m in model.named_modules()} == before
 
 
-def test_counter_records_shared_module_per_call():
-    class Twice(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv = nn.Conv2d(4, 4, 3, padding=1, bias=False)
-
-        def forward(self, x):
-            return self.conv(self.conv(x))
-
-    with torch.device("meta"):
-        model = Twice()
-    c = count(model, (1, 4, 8, 8))
-    assert [r.name for r in c.records] == ["conv", "conv#2"]
-    assert c.total_macs == 2 * 3 * 3 * 4 * 4 * 8 * 8  # 18,432
-    assert set(c.by_name()) == {"conv", "conv#2"}
-
-
 def test_counter_lists_unsupported_leaves():
     class Scale(nn.Module):  # a custom leaf: arithmetic the counter has no handler for
         def __init__(self):
