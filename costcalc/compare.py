@@ -14,7 +14,7 @@ import sympy as sp
 
 from . import layers
 from . import symbolic as S
-from .errors import CostcalcError
+from .errors import CostcalcError, require_positive
 from .layers import Cost
 
 
@@ -102,11 +102,7 @@ class Comparison:
         return r"$\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
 
 
-def _positive(name: str, value, allow_float=False):
-    if value is None or value <= 0:
-        raise CostcalcError(f"--{name} must be positive, got {value}")
-    if not allow_float and int(value) != value:
-        raise CostcalcError(f"--{name} must be a whole number, got {value}")
+MAX_MULTIPLIER = 1e6  # keeps α·M and ρ·Df finite integers
 
 
 def resolve_setting(kernel: int, channels: int, in_channels: int | None = None, size: int | None = 14,
@@ -116,7 +112,7 @@ def resolve_setting(kernel: int, channels: int, in_channels: int | None = None, 
     M = channels if in_channels is None else in_channels
     for name, v in (("kernel", kernel), ("channels", channels), ("in-channels", M),
                     ("stride", stride), ("groups", groups)):
-        _positive(name, v)
+        require_positive(name, v, whole=True)
     if padding is None:
         padding = (kernel - 1) // 2  # 'same' for odd kernels
     if padding < 0:
@@ -125,11 +121,11 @@ def resolve_setting(kernel: int, channels: int, in_channels: int | None = None, 
         raise CostcalcError(
             f"--groups {groups} must divide the input channels ({M}) and output channels ({channels})")
     if input_size is not None:
-        _positive("input-size", input_size)
+        require_positive("input-size", input_size, whole=True)
         Df = layers.out_side(input_size, kernel, stride, padding)
         Di = input_size
     else:
-        _positive("size", size)
+        require_positive("size", size, whole=True)
         Df = size
         Di = Df * stride  # 'same' padding: the input is stride times the output
         if Di + 2 * padding < kernel or layers.out_side(Di, kernel, stride, padding) != Df:
@@ -144,8 +140,8 @@ def compare_layer(kernel: int, channels: int, in_channels: int | None = None, si
                   padding: int | None = None, input_size: int | None = None) -> Comparison:
     """Standard vs depthwise vs pointwise vs separable (and more) at one layer position."""
     st = resolve_setting(kernel, channels, in_channels, size, stride, groups, padding, input_size)
-    _positive("alpha", alpha, allow_float=True)
-    _positive("rho", rho, allow_float=True)
+    require_positive("alpha", alpha, maximum=MAX_MULTIPLIER)
+    require_positive("rho", rho, maximum=MAX_MULTIPLIER)
     Dk, M, N, Df, g = S.Dk, S.M, S.N, S.Df, S.g
     num = dict(Dk=st.Dk, M=st.M, N=st.N, Df=st.Df)
     sym = dict(Dk=Dk, M=M, N=N, Df=Df)

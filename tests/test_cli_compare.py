@@ -136,6 +136,8 @@ BAD = [
     ("--kernel", "9", "--input-size", "3", "--padding", "0"),  # kernel larger than the padded input
     ("--alpha", "0"),
     ("--rho", "-1"),
+    ("--alpha", "inf"),  # would overflow round(α·M)
+    ("--rho", "nan"),
     ("--format", "xml"),
     ("--no-such-option",),
     ("--alpha", "0.0001"),  # rounds α·M to zero channels

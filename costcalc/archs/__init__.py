@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Callable
 
-from ..errors import CostcalcError
+from ..errors import CostcalcError, require_positive
 from ..resolve import Resolved, Resolver, check_resolution
 from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2
 from .published import PUBLISHED, Ref
@@ -63,13 +63,11 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
                   rho: float | None = None, growth_rate: int | None = None) -> Resolved:
     """Resolve a registered architecture at width α and an input resolution (or ρ·224)."""
     arch = get(name)
-    if alpha is None or not 0 < alpha <= MAX_ALPHA:
-        raise CostcalcError(f"--alpha must be positive (at most {MAX_ALPHA:g}), got {alpha}")
+    require_positive("alpha", alpha, maximum=MAX_ALPHA)
     if resolution is not None and rho is not None:
         raise CostcalcError("give --resolution or --rho, not both")
     if rho is not None:
-        if not 0 < rho <= MAX_RHO:
-            raise CostcalcError(f"--rho must be positive (at most {MAX_RHO:g}), got {rho}")
+        require_positive("rho", rho, maximum=MAX_RHO)
         resolution = round(arch.default_resolution * rho)
     resolution = arch.default_resolution if resolution is None else resolution
     if int(resolution) != resolution:
@@ -80,8 +78,7 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
         if "growth_rate" not in arch.options:
             raise CostcalcError(f"--growth-rate does not apply to {name} (only to "
                                 f"{', '.join(n for n, a in ARCHS.items() if 'growth_rate' in a.options)})")
-        if growth_rate <= 0:
-            raise CostcalcError(f"--growth-rate must be positive, got {growth_rate}")
+        require_positive("growth-rate", growth_rate, whole=True)
         opts["growth_rate"] = int(growth_rate)
     return _resolve(name, float(alpha), int(resolution), tuple(sorted(opts.items())))
 

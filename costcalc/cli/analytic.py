@@ -38,10 +38,6 @@ def compare(
     from ..errors import VerificationError
     from ..report.views import comparison_report
 
-    if alpha <= 0:
-        raise typer.BadParameter(f"must be positive, got {alpha}", param_hint="'--alpha'")
-    if rho <= 0:
-        raise typer.BadParameter(f"must be positive, got {rho}", param_hint="'--rho'")
     result = compare_layer(kernel, channels, in_channels, size, stride, groups, alpha, rho,
                            padding, input_size)
     if verify:
