@@ -21,6 +21,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from .. import layers
 from ..counting.hooks import HookCounter
 from ..errors import CostcalcError
 
@@ -86,6 +87,27 @@ class AtenOp:
     flops: int = 0  # FlopCounterMode's figure: 2·m·n·k for products and convolutions, bias left out
 
 
+def _conv_macs(args, y) -> int:
+    """MACs of aten.convolution(input, weight, bias, stride, padding, dilation, transposed,
+    output_padding, groups): 2-D through the registry's conv formulas, like the hook counter."""
+    x, w, _, stride, padding, dilation, transposed, output_padding, groups = args[:9]
+    if x.dim() == 4:
+        n, c, h, wd = (int(v) for v in x.shape)
+        kh, kw = (int(v) for v in w.shape[2:])
+        common = dict(stride=tuple(stride), padding=tuple(padding), dilation=tuple(dilation),
+                      groups=int(groups))
+        if transposed:
+            cost = layers.conv_transpose2d(c, int(y.shape[1]), h, wd, kh, kw,
+                                           output_padding=tuple(output_padding), **common)
+        else:
+            cost = layers.conv2d(c, int(y.shape[1]), h, wd, kh, kw, **common)
+        return n * cost.macs
+    # 1-D and 3-D convolutions have no registry kind: weights per output channel times the
+    # positions they are applied at (the input positions for a transposed conv).
+    positions = x if transposed else y
+    return _numel(positions.shape) * _numel(w.shape[1:])
+
+
 def price_aten(func, args, kwargs, out) -> AtenOp:
     """costcalc's rule for one aten op (shapes of the whole batch)."""
     name = func._overloadpacket.__name__
@@ -94,15 +116,12 @@ def price_aten(func, args, kwargs, out) -> AtenOp:
     y = outs[0] if outs else None
     if base in _MATMUL:
         a, b = (args[1], args[2]) if base in ("addmm", "baddbmm") else (args[0], args[1])
-        macs = _numel(a.shape) * int(b.shape[-1])
+        k = int(a.shape[-1])
+        macs = layers.linear(k, int(b.shape[-1])).macs * (_numel(a.shape) // k)  # per row of a
         bias = _numel(y.shape) if base in ("addmm", "baddbmm") and kwargs.get("beta", 1) != 0 else 0
         return AtenOp(base, "linear", macs=macs, bias_ops=bias, flops=2 * macs)
     if base in ("convolution", "_convolution"):
-        w, transposed = args[1], bool(args[6])
-        if transposed:  # counted on the input positions, as layers.conv_transpose2d does
-            macs = _numel(args[0].shape) * _numel(w.shape[1:])
-        else:
-            macs = _numel(y.shape) * _numel(w.shape[1:])
+        macs = _conv_macs(args, y)
         bias = _numel(y.shape) if args[2] is not None else 0
         return AtenOp(base, "conv", macs=macs, bias_ops=bias, flops=2 * macs)
     if base in _NORM:
