@@ -77,11 +77,8 @@ def _mtype(p: Profile, e: Event):
 
 @convention("paper", "paper mult-adds: conv + linear MACs, no bias")
 def paper(p: Profile) -> dict:
-    out = _blank()
-    for e in _rows(p):
-        if e.category in ("conv", "linear"):
-            out[e.category] += e.macs
-    return out
+    """The macs convention's conv and linear rows alone."""
+    return {k: v if k in ("conv", "linear") else 0 for k, v in macs(p).items()}
 
 
 @convention("macs", "costcalc: every op once (MACs, bias, BN, act, pool, add)")
