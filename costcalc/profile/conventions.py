@@ -67,6 +67,16 @@ def _func(e: Event):
     return e.attrs.get("func")
 
 
+def _lookup_func(e: Event):
+    """The event's function if it can key a rule table (unhashable callables cannot)."""
+    f = _func(e)
+    try:
+        hash(f)
+    except TypeError:
+        return None
+    return f
+
+
 _CONV_T = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 _BN_T = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
@@ -229,10 +239,8 @@ def ptflops(p: Profile) -> dict:
                 n = _numel(e.in_shapes[0])
                 out["norm"] += 2 * n if e.attrs.get("affine") else n
             continue
-        f = _func(e)
-        try:
-            hash(f)
-        except TypeError:
+        f = _lookup_func(e)
+        if f is None:
             continue
         if e.attrs.get("syntax") == "operator":  # a + b, a @ b: not patched by ptflops
             continue
@@ -291,10 +299,8 @@ def thop(p: Profile) -> dict:
             continue
         if any(_thop_counts(p.module_types.get(n)) for n in e.stack):
             continue
-        f = _func(e)
-        try:
-            hash(f)
-        except TypeError:
+        f = _lookup_func(e)
+        if f is None:
             continue
         if f in _THOP_FUNCS:
             out["linear"] += e.out_elems * e.in_shapes[0][-1]
