@@ -12,10 +12,24 @@ Public API (what the CLI calls)::
 
 __version__ = "0.1.0"
 
-from .compare import Comparison, compare_layer, verify  # noqa: E402
-from .derive import Derivation, derive  # noqa: E402
-from .errors import CostcalcError  # noqa: E402
-from .layers import KINDS, Cost, cost  # noqa: E402
+_EXPORTS = {
+    "Comparison": "compare", "compare_layer": "compare", "verify": "compare",
+    "Derivation": "derivations", "derive": "derivations", "CostcalcError": "errors",
+    "KINDS": "layers", "Cost": "layers", "cost": "layers",
+}
+__all__ = sorted(_EXPORTS) + ["__version__"]
 
-__all__ = ["Comparison", "CostcalcError", "Cost", "Derivation", "KINDS", "compare_layer", "cost",
-           "derive", "verify", "__version__"]
+
+def __getattr__(name: str):
+    """Import the public API on first use: ``import costcalc`` stays cheap (no sympy)."""
+    if name in _EXPORTS:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'costcalc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -7,15 +7,36 @@ from the same :mod:`costcalc.layers` function, called once with ints and once wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
-
-import sympy as sp
+from functools import cached_property
+from typing import Callable, NamedTuple
 
 from . import layers
-from . import symbolic as S
 from .errors import CostcalcError, require_positive
 from .layers import Cost
+
+
+class Printed(NamedTuple):
+    """One formula as the three printers write it (see :mod:`costcalc.symbolic`)."""
+
+    pretty: str
+    latex: str
+    plain: str
+
+
+def _printed(expr) -> Printed:
+    from . import symbolic as S
+
+    return Printed(S.pretty(expr), S.latex(expr), S.plain(expr))
+
+
+def _known(key: tuple) -> Printed | None:
+    """The printed form from the generated table (importing sympy to print costs ~0.25 s)."""
+    from ._forms import FORMS
+
+    hit = FORMS.get(key)
+    return Printed(*hit) if hit else None
 
 
 @dataclass(frozen=True)
@@ -36,10 +57,19 @@ class Setting:
 class Row:
     layer: str
     description: str
-    formula: Cost  # symbolic
+    symbolic: Callable[[], Cost]  # builds the formula (sympy imported only when called)
     cost: Cost  # numeric
     setting: Setting  # the ints this row was counted at (α/ρ rows differ)
     verified: bool | None = None
+
+    @cached_property
+    def formula(self) -> Cost:
+        """The row's symbolic Cost (sympy expressions in canonical names)."""
+        return self.symbolic()
+
+    def printed(self, quantity: str = "macs") -> Printed:
+        """``formula.macs`` / ``formula.params`` printed, without sympy when the form is known."""
+        return _known((self.layer, quantity)) or _printed(getattr(self.formula, quantity))
 
     @property
     def macs(self) -> int:
@@ -56,9 +86,23 @@ class Comparison:
     alpha: float
     rho: float
     rows: list[Row]
-    ratio_exact: sp.Expr  # separable / standard, as derived
-    ratio_simplified: sp.Expr
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def ratio_exact(self):
+        """separable / standard MACs as derived: a sympy expression."""
+        return self.row("separable").formula.macs / self.row("standard").formula.macs
+
+    @cached_property
+    def ratio_simplified(self):
+        """The same ratio simplified: 1/N + 1/Dk**2."""
+        import sympy as sp
+
+        return sp.expand(sp.cancel(self.ratio_exact))
+
+    def printed_ratio(self, which: str = "simplified") -> Printed:
+        expr = lambda: self.ratio_simplified if which == "simplified" else self.ratio_exact
+        return _known(("ratio", which)) or _printed(expr())
 
     def row(self, layer: str) -> Row:
         return next(r for r in self.rows if r.layer == layer)
@@ -73,8 +117,8 @@ class Comparison:
             "setting": vars(self.setting) | {"alpha": self.alpha, "rho": self.rho},
             "convention": "macs: conv multiply-accumulates, bias not counted",
             "rows": [{
-                "layer": r.layer, "description": r.description, "formula": S.pretty(r.formula.macs),
-                "params_formula": S.pretty(r.formula.params), "macs": r.macs, "params": r.params,
+                "layer": r.layer, "description": r.description, "formula": r.printed("macs").pretty,
+                "params_formula": r.printed("params").pretty, "macs": r.macs, "params": r.params,
                 "ratio_to_standard": r.macs / std.macs, "reduction": std.macs / r.macs,
                 "params_ratio_to_standard": r.params / std.params,
                 **({"verified": r.verified} if r.verified is not None else {}),
@@ -82,8 +126,9 @@ class Comparison:
                    if r.setting != self.setting else {}),
             } for r in self.rows],
             "ratio": {
-                "exact": S.pretty(self.ratio_exact), "simplified": str(self.ratio_simplified),
-                "simplified_pretty": S.pretty(self.ratio_simplified),
+                "exact": self.printed_ratio("exact").pretty,
+                "simplified": self.printed_ratio("simplified").plain,
+                "simplified_pretty": self.printed_ratio("simplified").pretty,
                 "fraction": f"{self.ratio.numerator}/{self.ratio.denominator}",
                 "value": float(self.ratio), "reduction": float(1 / self.ratio),
             },
@@ -96,9 +141,9 @@ class Comparison:
         return pd.DataFrame(self.to_dict()["rows"]).set_index("layer")
 
     def _repr_latex_(self) -> str:
-        lines = [rf"\text{{{r.layer}}} &: {S.latex(r.formula.macs)} = {r.macs:,}".replace(",", "{,}")
+        lines = [rf"\text{{{r.layer}}} &: {r.printed().latex} = {r.macs:,}".replace(",", "{,}")
                  for r in self.rows]
-        lines.append(rf"\text{{ratio}} &: {S.latex(self.ratio_simplified)} = {float(self.ratio):.4f}")
+        lines.append(rf"\text{{ratio}} &: {self.printed_ratio().latex} = {float(self.ratio):.4f}")
         return r"$\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
 
 
@@ -142,15 +187,25 @@ def compare_layer(kernel: int, channels: int, in_channels: int | None = None, si
     st = resolve_setting(kernel, channels, in_channels, size, stride, groups, padding, input_size)
     require_positive("alpha", alpha, maximum=MAX_MULTIPLIER)
     require_positive("rho", rho, maximum=MAX_MULTIPLIER)
-    Dk, M, N, Df, g = S.Dk, S.M, S.N, S.Df, S.g
     num = dict(Dk=st.Dk, M=st.M, N=st.N, Df=st.Df)
-    sym = dict(Dk=Dk, M=M, N=N, Df=Df)
-    only = lambda d, *keys: {k: d[k] for k in keys}
+    full = ("Dk", "M", "N", "Df")
 
-    def row(layer, kind, desc, extra_num=None, extra_sym=None, setting=st, keys=("Dk", "M", "N", "Df")):
-        n = only(num, *keys) | (extra_num or {})
-        y = only(sym, *keys) | (extra_sym or {})
-        return Row(layer, desc, layers.cost(kind, **y), layers.cost(kind, **n), setting)
+    def row(layer, kind, desc, keys=full, extra=None, setting=st):
+        def symbolic():  # the same layers.py function, called with canonical symbols
+            from . import symbolic as S
+
+            return layers.cost(kind, **{k: S.SYM[k] for k in keys + tuple(extra or ())})
+
+        return Row(layer, desc, symbolic, layers.cost(kind, **{k: num[k] for k in keys}, **(extra or {})),
+                   setting)
+
+    def scaled(layer, desc, Df, setting, scale_df):
+        def symbolic():
+            from . import symbolic as S
+
+            return layers.separable(S.Dk, S.alpha * S.M, S.alpha * S.N, S.rho * S.Df if scale_df else S.Df)
+
+        return Row(layer, desc, symbolic, layers.separable(st.Dk, setting.M, setting.N, Df), setting)
 
     rows = [
         row("standard", "standard", f"{st.Dk}×{st.Dk} conv, {st.M}→{st.N}"),
@@ -166,31 +221,22 @@ def compare_layer(kernel: int, channels: int, in_channels: int | None = None, si
         notes.append("spatial_separable row left out: it applies to odd kernels, stride 1 and "
                      "'same' padding only.")
     if st.g > 1:
-        rows.append(row("grouped", "grouped", f"{st.Dk}×{st.Dk} conv in {st.g} groups",
-                        {"g": st.g}, {"g": g}))
+        rows.append(row("grouped", "grouped", f"{st.Dk}×{st.Dk} conv in {st.g} groups", extra={"g": st.g}))
     aM, aN = round(alpha * st.M), round(alpha * st.N)
     rDf = round(rho * st.Df)
     if min(aM, aN) < 1 or rDf < 1:
         raise CostcalcError(f"alpha={alpha}, rho={rho} leave no channels or no pixels at this size")
     if alpha != 1:
         sa = Setting(st.Dk, aM, aN, st.Df, st.s, 1, st.p, st.Di)
-        rows.append(Row("separable_alpha", f"separable, α={alpha:g}: {aM}→{aN} channels",
-                        layers.separable(Dk, S.alpha * M, S.alpha * N, Df),
-                        layers.separable(st.Dk, aM, aN, st.Df), sa))
+        rows.append(scaled("separable_alpha", f"separable, α={alpha:g}: {aM}→{aN} channels", st.Df, sa, False))
     if rho != 1:
         sr = resolve_setting(st.Dk, aN, aM, rDf, st.s, 1, st.p)
         label = f"α={alpha:g}, ρ={rho:g}" if alpha != 1 else f"ρ={rho:g}"
-        rows.append(Row("separable_alpha_rho", f"separable, {label}: Df {st.Df}→{rDf}",
-                        layers.separable(Dk, S.alpha * M, S.alpha * N, S.rho * Df),
-                        layers.separable(st.Dk, aM, aN, rDf), sr))
+        rows.append(scaled("separable_alpha_rho", f"separable, {label}: Df {st.Df}→{rDf}", rDf, sr, True))
     if alpha != 1 or rho != 1:
         notes.append("α·M, α·N and ρ·Df are rounded to the nearest integer "
                      "(the paper's Table 3 uses α=0.75 and ρ=0.714, Df 14→10).")
-
-    exact = rows[3].formula.macs / rows[0].formula.macs
-    simplified = sp.expand(sp.cancel(exact))
-    assert S.equal(exact, simplified)
-    return Comparison(st, alpha, rho, rows, exact, simplified, notes)
+    return Comparison(st, alpha, rho, rows, notes)
 
 
 def verify(comparison: Comparison) -> Comparison:
@@ -208,6 +254,47 @@ def verify(comparison: Comparison) -> Comparison:
         aten_macs = aten.count_macs(module, shape)[""]
         ok = (hook_macs == aten_macs == r.macs and hook_params == torch_params == r.params
               and all(x.shape_ok for x in counter.records) and not counter.unsupported)
-        rows.append(Row(r.layer, r.description, r.formula, r.cost, r.setting, ok))
+        rows.append(replace(r, verified=ok))
     comparison.rows = rows
     return comparison
+
+
+# -- the printed forms every comparison shows, generated once ------------------------------------
+
+FORMS_FILE = __file__.rsplit("/", 1)[0] + "/_forms.py"
+
+
+def printed_forms() -> dict:
+    """Every formula a comparison can print, computed with sympy: {(row, quantity): forms}.
+
+    The forms depend only on the row kind, never on the numbers, so they are printed once and
+    kept in ``costcalc/_forms.py``; a test checks that file equals this function's output.
+    """
+    from . import symbolic as S
+
+    c = compare_layer(3, 512, groups=2, alpha=0.75, rho=0.714)  # every optional row present
+    forms = {}
+    for r in c.rows:
+        for q in ("macs", "params"):
+            forms[(r.layer, q)] = tuple(_printed(getattr(r.formula, q)))
+    assert S.equal(c.ratio_exact, c.ratio_simplified)
+    forms[("ratio", "exact")] = tuple(_printed(c.ratio_exact))
+    forms[("ratio", "simplified")] = tuple(_printed(c.ratio_simplified))
+    return forms
+
+
+def write_forms(path: str = FORMS_FILE) -> None:
+    """Regenerate ``costcalc/_forms.py`` (after changing a formula in layers.py)."""
+    import os
+    import pprint
+    import tempfile
+
+    text = ('"""Printed forms of the compare formulas (pretty, LaTeX, plain), one per row kind.\n\n'
+            'Generated by ``costcalc.compare.write_forms()``; do not edit. Printing them needs\n'
+            'sympy (~0.25 s to import); the numbers never do. tests/test_compare.py checks that\n'
+            'this table equals ``costcalc.compare.printed_forms()``.\n"""\n\n'
+            f"FORMS = {pprint.pformat(printed_forms(), width=100)}\n")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

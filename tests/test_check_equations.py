@@ -17,7 +17,7 @@ from costcalc import layers
 from costcalc.check import check
 from costcalc.check.equations import CONFIGS, compare, evaluate
 from costcalc.check.kinds import KINDS, kind, reference
-from costcalc.derive import TOPICS
+from costcalc.derivations import TOPICS
 from costcalc.errors import CostcalcError
 from costcalc.symbolic import SYM, Df, Di, Dk, M, N, d, s
 

@@ -2,7 +2,7 @@
 
 Covers: what `compare` prints in every format, `--verify`, `derive`, `--version`, bad input (one
 line on stderr, exit 2, nothing on stdout, no traceback) and that plain `compare` stays light
-(no torch, pandas or matplotlib imported).
+(no torch, pandas, matplotlib or sympy imported).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 import pytest
 
 import costcalc
-from costcalc.derive import TOPICS
+from costcalc.derivations import TOPICS
 
 TABLE3 = ("--kernel", "3", "--channels", "512")
 
@@ -167,7 +167,7 @@ def test_unknown_command_and_topic(costcalc_cli):
 
 # -- import cost ------------------------------------------------------------------------------
 
-HEAVY = {"torch", "pandas", "matplotlib"}
+HEAVY = {"torch", "pandas", "matplotlib", "sympy"}  # sympy: printed forms come from costcalc/_forms.py
 
 
 def _imported(result) -> set[str]:
@@ -179,12 +179,23 @@ def _imported(result) -> set[str]:
     return names
 
 
-def test_compare_imports_no_torch_pandas_matplotlib(costcalc_cli):
+def test_compare_imports_no_torch_pandas_matplotlib_sympy(costcalc_cli):
     result = costcalc_cli("compare", *TABLE3, python_flags=("-X", "importtime"))
     assert result.returncode == 0, result.stderr[-2000:]
     imported = _imported(result)
-    assert "costcalc" in imported and "sympy" in imported  # the log was read correctly
+    assert {"costcalc", "typer", "rich"} <= imported  # the log was read correctly
     assert not HEAVY & imported, f"plain `costcalc compare` imported {sorted(HEAVY & imported)}"
     for line in result.stderr.splitlines():
-        assert not re.search(r"\|\s*(torch|pandas|matplotlib)$", line), line
+        assert not re.search(r"\|\s*(torch|pandas|matplotlib|sympy)$", line), line
+
+
+def test_compare_latex_and_derive_still_print_with_sympy(costcalc_cli):
+    """The forms table covers every printer compare uses; derive imports sympy itself."""
+    result = costcalc_cli("compare", *TABLE3, "--groups", "2", "--format", "latex",
+                          python_flags=("-X", "importtime"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "sympy" not in _imported(result)
+    assert r"\frac{D_F^{2} \cdot D_K^{2} \cdot M \cdot N}{g}" in result.stdout  # the grouped row
+    result = costcalc_cli("derive", "separable", python_flags=("-X", "importtime"))
+    assert result.returncode == 0 and "sympy" in _imported(result)
 

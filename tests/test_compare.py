@@ -98,6 +98,24 @@ def test_to_dict(table3):
     assert [r["layer"] for r in data["rows"]] == [r.layer for r in table3.rows]
 
 
+def test_printed_forms_table_is_current():
+    """costcalc/_forms.py is what sympy prints today; regenerate with compare.write_forms()."""
+    from costcalc import _forms, compare
+
+    assert _forms.FORMS == compare.printed_forms(), "run: python -c 'from costcalc.compare import write_forms; write_forms()'"
+
+
+def test_printed_rows_match_their_sympy_formula(table3):
+    """Each row's table-backed form is the printer's output for the row's own sympy formula."""
+    from costcalc import symbolic as S
+
+    for r in table3.rows:
+        for q in ("macs", "params"):
+            f = getattr(r.formula, q)
+            assert r.printed(q) == (S.pretty(f), S.latex(f), S.plain(f)), (r.layer, q)
+    assert table3.printed_ratio().plain == "1/N + 1/Dk**2" == S.plain(table3.ratio_simplified)
+
+
 def test_public_api():
     for name in ("compare_layer", "derive", "cost", "KINDS", "verify", "CostcalcError", "__version__"):
         assert hasattr(costcalc, name), name

@@ -1,4 +1,4 @@
-"""costcalc.derive: every derivation's identities hold, and the key ones re-checked by hand.
+"""costcalc.derivations: every derivation's identities hold, and the key ones re-checked by hand.
 
 The re-checks below build each identity in the test itself with sympy, so a derivation that
 states the right equation about the wrong expression (or none) still fails.
@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from costcalc import CostcalcError, derive, layers
-from costcalc.derive import TOPICS, Derivation, Step
+from costcalc.derivations import TOPICS, Derivation, Step
 from costcalc.symbolic import Df, Dk, M, N, alpha, k, rho
 
 

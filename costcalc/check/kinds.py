@@ -1,7 +1,7 @@
 """The reference formulas a hand-written one is checked against: each one a call into
 :mod:`costcalc.layers` with the canonical symbols, never a retyped product.
 
-The kinds follow the derivations of :mod:`costcalc.derive` (MobileNet v1 §3, ShuffleNet,
+The kinds follow the derivations of :mod:`costcalc.derivations` (MobileNet v1 §3, ShuffleNet,
 MobileNet v2 §3.3); ``ratio`` is separable / standard, the ``spatial_*`` kinds are a k×k filter
 against k×1 then 1×k on one Di×Di image (valid padding, stride 1), ``v2_block`` is the
 expand-depthwise-project bottleneck, ``out_side`` the output side of a convolution.

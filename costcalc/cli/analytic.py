@@ -68,7 +68,7 @@ def derive(
     fmt: FormatOpt = Format.table,
 ):
     """Derive a cost formula step by step; sympy checks every identity it prints."""
-    from ..derive import derive as run
+    from ..derivations import derive as run
     from ..report.views import derivation_report
 
     d = run(topic.value)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .. import symbolic as S
 from ..units import human
 from .tables import Column, Report, Table, integer, latex_escape, percent
 
 
 def _formula_col(key="formula", header="MACs formula"):
-    return Column(key, header, text=lambda e: S.pretty(e), latex=lambda e: f"${S.latex(e)}$")
+    """A column of :class:`~costcalc.compare.Printed` formulas."""
+    return Column(key, header, text=lambda f: f.pretty, latex=lambda f: f"${f.latex}$")
 
 
 def comparison_report(c) -> Report:
@@ -21,7 +21,7 @@ def comparison_report(c) -> Report:
             Column("reduction", "fewer", "right", lambda v: f"{v:.2f}×")]
     if verified:
         cols.append(Column("verified", "torch", "center", lambda v: "✓" if v else "✗"))
-    rows = [{"layer": r.layer, "description": r.description, "formula": r.formula.macs,
+    rows = [{"layer": r.layer, "description": r.description, "formula": r.printed("macs"),
              "macs": r.macs, "params": r.params, "share": r.macs / std.macs,
              "reduction": std.macs / r.macs, "verified": r.verified} for r in c.rows]
     st = c.setting
@@ -29,7 +29,7 @@ def comparison_report(c) -> Report:
              f"stride {st.s}, padding {st.p}) — MACs = conv multiply-accumulates, no bias")
     ratio = c.ratio
     notes = [
-        f"ratio separable/standard = {S.pretty(c.ratio_exact)} = {S.pretty(c.ratio_simplified)}"
+        f"ratio separable/standard = {c.printed_ratio('exact').pretty} = {c.printed_ratio().pretty}"
         f" = 1/{st.N} + 1/{st.Dk}² = {ratio.numerator}/{ratio.denominator} = {float(ratio):.4f}"
         f" → {float(1 / ratio):.2f}× fewer MACs",
         f"standard {human(std.macs)} MACs vs separable {human(c.row('separable').macs)} MACs",
@@ -39,12 +39,14 @@ def comparison_report(c) -> Report:
         ok = all(r.verified for r in c.rows)
         notes.append("torch check (meta device, forward hooks + FlopCounterMode): "
                      + ("every row agrees to the integer" if ok else "MISMATCH in a row marked ✗"))
-    latex_notes = [rf"$\frac{{\text{{separable}}}}{{\text{{standard}}}} = {S.latex(c.ratio_simplified)}"
+    latex_notes = [rf"$\frac{{\text{{separable}}}}{{\text{{standard}}}} = {c.printed_ratio().latex}"
                    rf" = {float(ratio):.4f}$"] + [latex_escape(n) for n in c.notes]
     return Report([Table(cols, rows, title=title)], data, notes, latex_notes)
 
 
 def derivation_report(d) -> Report:
+    from .. import symbolic as S
+
     cols = [Column("name", "quantity", style="bold"), Column("expr", "expression",
             text=S.pretty, latex=lambda e: f"${S.latex(e)}$"),
             Column("check", "sympy", "center"), Column("label", "why")]
