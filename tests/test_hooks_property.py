@@ -143,6 +143,57 @@ def test_counts_do_not_accumulate_and_hooks_are_removed():
     assert all(not m._forward_hooks for m in net.modules())
 
 
+def test_meta_count_skips_shape_preserving_leaves_and_restores_them():
+    """On meta, BN / activations are priced from their input shape without running their
+    (Python-decomposed) meta kernels; the records equal a run that executes them."""
+    net = _small_net()
+    shape = (2, 3, 16, 16)
+    x = torch.empty(shape, device="meta")
+    with torch.no_grad(), hooks.HookCounter(net) as ran:  # every leaf runs
+        net(x)
+    calls = []
+    real_bn_forward = nn.BatchNorm2d.forward
+    try:  # spy on the class's forward: a skipped leaf never reaches it
+        nn.BatchNorm2d.forward = lambda self, t: calls.append(t) or real_bn_forward(self, t)
+        skipped = hooks.count(net, shape)
+    finally:
+        nn.BatchNorm2d.forward = real_bn_forward
+    assert calls == []
+    assert skipped.records == ran.records and skipped.total_macs == ran.total_macs
+    assert all("forward" not in m.__dict__ for m in net.modules())  # nothing left on modules
+    hooks.count(net, shape, device="meta")
+    with torch.no_grad(), hooks.HookCounter(net, skip_shape_preserving=True):
+        pass
+    assert all("forward" not in m.__dict__ for m in net.modules())
+
+
+def test_skipping_restores_an_instance_forward_and_survives_errors():
+    net = _small_net()
+    own = lambda t: t  # noqa: E731  a user's own per-instance forward
+    net[2].forward = own
+    with pytest.raises(RuntimeError):  # 5 channels into a 3-channel conv fails inside the block
+        hooks.count(net, (1, 5, 16, 16))
+    assert net[2].__dict__["forward"] is own
+    assert "forward" not in net[1].__dict__ and not any(m._forward_hooks for m in net.modules())
+
+
+def test_skipped_residual_add_still_rejects_mismatched_shapes():
+    from costcalc.nn.ops import Add
+
+    class Bad(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.add = nn.Conv2d(4, 4, 3, stride=2, padding=1), Add()
+
+        def forward(self, x):
+            return self.add(x, self.conv(x))  # 8x8 + 4x4: not a valid residual
+
+    with torch.device("meta"):
+        net = Bad()
+    with pytest.raises(RuntimeError, match="residual add"):
+        hooks.count(net, (1, 4, 8, 8))
+
+
 def test_batch_scales_macs_not_params():
     with torch.device("meta"):
         conv = nn.Conv2d(4, 6, 3, bias=True)
