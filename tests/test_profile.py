@@ -106,7 +106,7 @@ def test_cli_reconcile_table(costcalc_cli):
     r = costcalc_cli("reconcile", "mobilenet_v2", "--format", "csv")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
-    assert lines[0].startswith("category,paper,macs,flops,fvcore,torchprofile,ptflops,thop")
+    assert lines[0] == "category,paper,macs,flops,fvcore,torchprofile,ptflops,thop,torchinfo"
     assert lines[-1].split(",")[0] == "total"
 
 
@@ -124,6 +124,65 @@ def test_cli_errors_one_line(costcalc_cli, args, msg):
             pass
     assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr
+
+
+def _facts(p):
+    """Everything a profile says per row, minus tensor identities (they differ run to run)."""
+    return [(e.name, e.source, e.op, e.category, e.in_shapes, e.out_shape, e.macs, e.bias_ops, e.ops,
+             e.flops, e.params, e.param_elems, e.stack, e.in_rule_leaf, e.in_params,
+             [(a.name, a.category, a.macs, a.bias_ops, a.ops, a.flops) for a in e.aten])
+            for e in p.events]
+
+
+_DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA device"))]
+
+
+@pytest.mark.parametrize("device", _DEVICES)
+@pytest.mark.parametrize("target,shape", [("mobilenet_v2", (1, 3, 64, 64)), (FIXTURE, (1, 3, 32, 32))],
+                         ids=["v2", "file"])
+def test_real_device_counts_equal_meta(target, shape, device):
+    """A real forward pass (weights materialised, zeros in) sees what meta sees, row by row."""
+    from costcalc.profile import memory
+
+    build = (lambda: load_model(target, resolution=shape[-1])) if ":" not in target else (lambda: load_model(target))
+    meta, real = profile_model(build(), shape), profile_model(build(), shape, device=device)
+    assert _facts(real) == _facts(meta) and len(meta.events) > 10
+    assert totals(real) == totals(meta)
+    assert (real.total_params, real.unattributed, real.unsupported_modules) == \
+        (meta.total_params, meta.unattributed, meta.unsupported_modules)
+    assert memory.peak_activation(real, "float32") == memory.peak_activation(meta, "float32")
+    assert memory.layer_memory(real, "float32") == memory.layer_memory(meta, "float32")
+
+
+@pytest.mark.parametrize("target,shape", [("mobilenet_v2", "1,3,64,64"), (FIXTURE, "1,3,32,32")],
+                         ids=["v2", "file"])
+def test_cli_device_cpu(costcalc_cli, target, shape):
+    out = {}
+    for device in ("meta", "cpu"):
+        r = costcalc_cli("profile", target, "--input", shape, "--device", device, "--per-layer",
+                         "--format", "json")
+        assert r.returncode == 0, r.stderr
+        out[device] = json.loads(r.stdout)
+    assert out["cpu"].pop("device") == "cpu" and out["meta"].pop("device") == "meta"
+    assert out["cpu"] == out["meta"]
+    r = costcalc_cli("reconcile", target, "--input", shape, "--device", "cpu", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == costcalc_cli("reconcile", target, "--input", shape, "--format", "csv").stdout
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+@pytest.mark.parametrize("command", ["profile", "reconcile"])
+def test_cli_device_cuda_without_cuda_is_one_line(costcalc_cli, command):
+    r = costcalc_cli(command, "mobilenet_v2", "--device", "cuda")
+    assert r.returncode == 2 and "no CUDA device is available" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_unknown_device_is_one_line(costcalc_cli):
+    r = costcalc_cli("profile", "mobilenet_v2", "--device", "tpu")
+    assert r.returncode == 2 and "--device must be meta, cpu or cuda" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_compare_and_model_do_not_import_torch(costcalc_cli):

@@ -63,7 +63,7 @@ def profile(
     input: InputOpt = None,
     device: DeviceOpt = "meta",
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer and functional call, with bytes.")] = False,
-    conv_name: Annotated[str, typer.Option("--convention", "-c", help="paper, macs, flops, fvcore, ptflops, thop, torchprofile.")] = "paper",
+    conv_name: Annotated[str, typer.Option("--convention", "-c", help="paper, macs, flops, fvcore, ptflops, thop, torchprofile, torchinfo.")] = "paper",
     dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, bfloat16, int8.")] = "float32",
     fmt: FormatOpt = Format.table,
 ):
@@ -109,7 +109,7 @@ def profile(
 @app.command()
 def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "meta",
               fmt: FormatOpt = Format.table):
-    """Why fvcore, ptflops, thop, torchprofile and FlopCounterMode disagree, category by category."""
+    """Why fvcore, ptflops, thop, torchprofile, torchinfo and FlopCounterMode disagree, category by category."""
     from ..profile import conventions
     from ..profile.aten_ops import CATEGORIES
 

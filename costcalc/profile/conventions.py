@@ -27,6 +27,20 @@ returns ``{category: count}``; the total is the sum. The rules are read from eac
 - ``torchprofile`` (0.1.0, jit trace, ``handlers.py``): conv/linear/matmul MACs without bias,
   BN 1 per output element with affine, avg pools and ``mean`` 1 per output element, ``mul`` 1
   per output element, ``leaky_relu`` 1 per element; relu, add, cat 0.
+- ``torchinfo`` (1.8.0, ``summary(...).total_mult_adds``: ``LayerInfo.calculate_macs`` in
+  ``layer_info.py``, summed by ``ModelStatistics`` in ``model_statistics.py``): no arithmetic,
+  a count of parameters. Only leaf modules are totalled, once per call; a non-leaf module's own
+  parameters (an ``nn.Parameter`` used in ``forward``) and functional calls count 0. In a
+  leaf, each parameter named ``weight`` or ``bias`` counts its elements × the output's batch
+  size and, when the class name contains ``"Conv"``, × the output's spatial positions too. So
+  ``Conv2d`` gets its exact MACs (+ one add per output for a bias), but ``ConvTranspose2d`` is
+  priced per *output* position (≈ stride² too many) and a ``Conv2d`` subclass whose name lacks
+  "Conv" once per item; ``Linear`` costs weights + bias once per batch item, whatever the
+  tokens in between; BN its 2C affine parameters per item (0 without affine); ``PReLU`` its
+  slopes; activations, pools, adds 0. A leaf with no costcalc module rule is read from the
+  parameters its functional calls take (parameter names and unused or pruned parameters are
+  not in the profile; of ``F.batch_norm``'s four tensors the running statistics are dropped,
+  and two are taken as running statistics, torch's default).
 """
 
 from __future__ import annotations
@@ -312,6 +326,63 @@ def _adaptive_windows(i_shape, o_shape) -> int:
     for i, o in zip(i_shape, o_shape):
         total *= o if i == o else sum(-(-(j + 1) * i // o) - j * i // o for j in range(o))
     return total
+
+
+# -- torchinfo -----------------------------------------------------------------------------
+
+_TI_NORM_F = {F.batch_norm, F.instance_norm, F.layer_norm, F.group_norm}
+_TI_CONV_F = {F.conv1d, F.conv2d, F.conv3d, F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d}
+
+
+def _ti_per(out_shape, conv: bool) -> int:
+    """torchinfo's multiplier: output batch, × output spatial positions for a "Conv" class."""
+    return _numel(out_shape[:1] + out_shape[2:]) if conv else _numel(out_shape[:1])
+
+
+def _ti_function(e: Event) -> dict:
+    """{category: parameter elements} a functional call inside an unruled leaf reads."""
+    f = _lookup_func(e)
+    read = [_numel(s) for s, is_p in zip(e.in_shapes, e.in_params) if is_p]
+    # (x, running_mean, running_var, weight, bias): buffers look like parameters here, so four
+    # reads are stats + affine, and two are batch norm's stats (torch's default) or instance
+    # norm's affine (its stats are off by default).
+    if (f is F.batch_norm and len(read) in (2, 4)) or (f is F.instance_norm and len(read) == 4):
+        read = read[2:]
+    if f in _TI_CONV_F or f is F.linear:  # (x, weight, bias)
+        kind = "conv" if f in _TI_CONV_F else "linear"
+        return {kind: sum(read[:1]), "bias": sum(read[1:])}
+    if f in _TI_NORM_F:
+        return {"norm": sum(read)}
+    if f is F.prelu:
+        return {"activation": sum(read)}
+    return {"other": sum(read)}
+
+
+@convention("torchinfo", "torchinfo summary Mult-Adds: leaf weight + bias × output")
+def torchinfo(p: Profile) -> dict:
+    out = _blank()
+    for e in p.events:
+        if e.source == "module":
+            t = _mtype(p, e)
+            if t is None:
+                continue
+            per = _ti_per(e.out_shape, "Conv" in t.__name__)
+            if issubclass(t, nn.modules.batchnorm._NormBase):  # param_elems holds the buffers too
+                out["norm"] += per * (2 * e.out_shape[1] if e.attrs.get("affine") else 0)
+            elif e.category in ("conv", "linear"):
+                bias = e.attrs.get("out_channels", e.attrs.get("out_features", 0)) if e.attrs.get("has_bias") else 0
+                out[e.category] += per * (e.param_elems - bias)
+                out["bias"] += per * bias
+            elif e.param_elems:
+                out[e.category if e.category in out else "other"] += per * e.param_elems
+            continue
+        leaf = e.stack[-1] if e.stack else None
+        if leaf not in p.unsupported_modules or not any(e.in_params):
+            continue  # functional calls outside leaves, or in ruled leaves (their event counts)
+        per = _ti_per(e.out_shape, "Conv" in p.unsupported_modules[leaf])
+        for cat, n in _ti_function(e).items():
+            out[cat] += per * n
+    return out
 
 
 def get(name: str):
