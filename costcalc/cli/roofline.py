@@ -1,5 +1,161 @@
-"""`costcalc roofline` (being written)."""
+"""`costcalc roofline`: every layer on a roofline chart, coloured by kind (issue #6).
+
+Counting runs on the meta device (shapes only, nothing computed); torch and matplotlib are
+imported inside the command, so the other commands stay light.
+"""
 
 from __future__ import annotations
 
-from . import app  # noqa: F401
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import FormatOpt, emit
+from .profile import InputOpt, TargetArg, _profile, _shape
+from .sweep import OutOpt, _wrote
+from ..errors import CostcalcError
+from ..report.tables import Column, Format, Report, Table, integer, percent
+
+
+def _machine(peak: Optional[float], bandwidth: Optional[float]):
+    from ..errors import require_positive
+    from ..profile.roofline import EXAMPLE_MACHINE, Machine
+
+    if peak is not None:
+        require_positive("peak-gflops", peak)
+    if bandwidth is not None:
+        require_positive("bandwidth-gbs", bandwidth)
+    if peak is None and bandwidth is None:
+        return EXAMPLE_MACHINE
+    if peak is None or bandwidth is None:
+        raise CostcalcError("give both --peak-gflops and --bandwidth-gbs, or neither "
+                            f"(to use the {EXAMPLE_MACHINE.name}: {EXAMPLE_MACHINE.peak_gflops:g} "
+                            f"GFLOP/s, {EXAMPLE_MACHINE.bandwidth_gbs:g} GB/s)")
+    return Machine(peak, bandwidth)
+
+
+def _roof_text(m) -> str:
+    """'example laptop CPU (assumed): 768 GFLOP/s, 51.2 GB/s' or 'given machine: ...'."""
+    name = f"{m.name} (assumed)" if m.assumed else "given machine"
+    return f"{name}: {m.peak_gflops:g} GFLOP/s, {m.bandwidth_gbs:g} GB/s"
+
+
+@app.command()
+def roofline(
+    target: TargetArg,
+    out: OutOpt = None,
+    peak_gflops: Annotated[Optional[float], typer.Option(
+        "--peak-gflops", help="Peak arithmetic throughput, GFLOP/s at --dtype (default: an "
+        "assumed example laptop CPU, 768).")] = None,
+    bandwidth_gbs: Annotated[Optional[float], typer.Option(
+        "--bandwidth-gbs", help="Memory bandwidth, GB/s (default: the same example, 51.2).")] = None,
+    input: InputOpt = None,
+    dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, "
+                     "bfloat16, int8.")] = "float32",
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer: intensity, "
+                         "attainable GFLOP/s, bound.")] = False,
+    fmt: FormatOpt = Format.table,
+):
+    """Every layer on a roofline: arithmetic intensity, attainable GFLOP/s, memory- or compute-bound."""
+    from ..profile import memory
+    from ..profile.target import parse_target
+
+    machine = _machine(peak_gflops, bandwidth_gbs)
+    memory.dtype_bytes(dtype)
+    _shape(input)
+    parse_target(target)
+    if out is not None:
+        from ..report.plots import check_target
+
+        check_target(out)  # before counting: a bad path fails at once, nothing written
+
+    from ..profile.roofline import roofline as place
+
+    r = place(_profile(target, input, "meta"), machine, dtype)
+    if machine.assumed:
+        print(f"costcalc: note: peak and bandwidth assumed ({machine.name}, "
+              f"{machine.peak_gflops:g} GFLOP/s, {machine.bandwidth_gbs:g} GB/s); pass "
+              "--peak-gflops and --bandwidth-gbs for your machine", file=sys.stderr)
+    if out is not None:
+        from ..report import plots
+
+        plots.save(plots.roofline(r.layer_rows(), machine.peak_gflops, machine.bandwidth_gbs,
+                                  _legend(r), title=f"{r.label} {tuple(r.input_shape)}, {dtype}",
+                                  dtype=dtype, machine=_roof_text(machine)), out)
+        _wrote(out, "roofline chart")
+    else:
+        print("costcalc: add --out FILE.png (or .svg, .pdf) to draw the chart", file=sys.stderr)
+    emit(_report(r, per_layer), fmt)
+
+
+def _legend(r) -> dict:
+    out = {}
+    for row in r.by_kind():
+        if row["kind"] != "total":
+            out[row["kind"]] = (f"{row['label']}: {row['layers']} layer{'s' * (row['layers'] != 1)}, "
+                                f"{100 * row['macs_share']:.1f}% of MACs")
+    return out
+
+
+def _report(r, per_layer: bool) -> Report:
+    from ..profile.memory import dtype_bytes
+
+    m, size = r.machine, dtype_bytes(r.dtype)
+    kinds = r.by_kind()
+    cols = [Column("label", "kind"), Column("layers", "layers", "right"),
+            Column("macs", "MACs", "right", integer),
+            Column("macs_share", "MACs share", "right", percent),
+            Column("bytes_share", "bytes share", "right", percent),
+            Column("median_intensity", "median FLOP/B", "right", lambda v: f"{v:.3g}"),
+            Column("memory_bound", f"memory-bound (< {m.ridge:.3g})", "right",
+                   lambda v: f"{v:,}"),
+            Column("time_share", "roofline time share", "right", percent)]
+    title = (f"{r.label} {tuple(r.input_shape)} {r.dtype} on {_roof_text(m)}, "
+             f"ridge {m.ridge:.3g} FLOP/B")
+    styles = [None] * (len(kinds) - 1) + ["bold"]
+    tables = [Table(cols, kinds, title=title, row_styles=styles)]
+    layers = r.layer_rows()
+    if per_layer:
+        lcols = [Column("name", "layer"), Column("kind", "kind"), Column("kernel", "kernel"),
+                 Column("out_shape", "output", text=lambda v: "×".join(map(str, v))),
+                 Column("macs", "MACs", "right", integer),
+                 Column("bytes", "bytes moved", "right", integer),
+                 Column("intensity", "FLOP/B", "right", lambda v: f"{v:.3g}"),
+                 Column("attainable_gflops", "attainable GFLOP/s", "right", lambda v: f"{v:.4g}"),
+                 Column("bound", "bound"),
+                 Column("time_us", "time µs", "right", lambda v: f"{v:.1f}")]
+        tables.append(Table(lcols, layers, title="per layer"))
+    notes = [
+        "intensity = FLOPs ÷ bytes moved, FLOPs = 2·MACs (bias, norm and activations not "
+        f"counted); bytes = weights + input + output at {r.dtype} "
+        f"({size} B per element), no cache reuse.",
+        f"attainable = min(peak, intensity × bandwidth); memory-bound when intensity < ridge = "
+        f"peak ÷ bandwidth = {m.peak_gflops:g} ÷ {m.bandwidth_gbs:g} = {m.ridge:.4g} FLOP/B; "
+        "roofline time = FLOPs ÷ attainable, a lower bound per layer.",
+    ]
+    if m.assumed:
+        notes.append(f"ASSUMED machine, not yours: {m.name}, {m.detail}. Pass --peak-gflops and "
+                     "--bandwidth-gbs for your hardware (peak at --dtype); intensities do not "
+                     "depend on them, the ridge and the bound column do.")
+        if r.dtype != "float32":
+            notes.append(f"the assumed peak is a float32 figure; {r.dtype} peaks differ by machine.")
+    if not r.layers:
+        notes.append("no layer has MACs: nothing to place on the roofline.")
+    if r.not_plotted:
+        notes.append(f"not on the roofline: {r.not_plotted} rows without MACs (batch norm, "
+                     f"activations, pooling, adds; intensity 0 under this convention), which would move "
+                     f"{r.not_plotted_bytes:,} B more if run unfused.")
+    data = {"target": r.label, "input": list(r.input_shape), "dtype": r.dtype,
+            "bytes_per_element": size,
+            "conventions": {"flops": "2·MACs (multiply-accumulates; bias, norm, activations "
+                                     "not counted)",
+                            "bytes": "weights + input activations + output, no cache reuse",
+                            "intensity": "FLOP per byte"},
+            "machine": {"name": m.name, "peak_gflops": m.peak_gflops, "bandwidth_gbs": m.bandwidth_gbs,
+                        "assumed": m.assumed, **({"detail": m.detail} if m.detail else {})},
+            "ridge_flop_per_byte": m.ridge,
+            "by_kind": kinds, "layers": layers,
+            "not_plotted": {"rows": r.not_plotted, "bytes": r.not_plotted_bytes}}
+    return Report(tables, data, notes)

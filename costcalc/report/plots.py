@@ -351,3 +351,54 @@ def ratio(kernels, curve_n, curve, marked_n, marked, title: str = ""):
 
 __all__ = ["FORMATS", "accuracy", "chart_format", "check_target", "heatmap", "macs_params",
            "ratio", "save", "scaling"]
+
+
+def roofline(points, peak_gflops: float, bandwidth_gbs: float, kinds, title: str = "",
+             dtype: str = "float32", machine: str = ""):
+    """Every layer under a roofline (Williams et al. 2009), log-log: the bandwidth slope and the
+    flat peak meet at the ridge point; each layer sits on the roof at its arithmetic intensity,
+    coloured and shaped by kind. ``points``: dicts with kind, intensity (FLOP/byte) and
+    attainable_gflops; ``kinds``: kind -> legend label, in legend order."""
+    ridge = peak_gflops / bandwidth_gbs
+    xs = [p["intensity"] for p in points] or [ridge]
+    lo, hi = min(min(xs), ridge) / 3, max(max(xs), ridge) * 3
+    markers = ["s", "o", "D", "^", "v", "P", "X", "*"]
+    with _style():
+        fig = _figure(7.6, 5.0)
+        ax = fig.add_subplot()
+        ax.axvspan(lo, ridge, color="0.5", alpha=0.07, linewidth=0)
+        ax.plot([lo, ridge, hi], [lo * bandwidth_gbs, peak_gflops, peak_gflops], "-", color="k",
+                linewidth=1.8, zorder=2,
+                label=f"roof: min({peak_gflops:g} GFLOP/s, intensity × {bandwidth_gbs:g} GB/s)")
+        ax.axvline(ridge, color="k", linestyle=":", linewidth=1, zorder=1)
+        ax.plot([ridge], [peak_gflops], "o", color="k", markersize=6, zorder=4)
+        ax.annotate(f"ridge point\n{ridge:.3g} FLOP/byte", (ridge, peak_gflops), xytext=(8, -28),
+                    textcoords="offset points", fontsize=8, ha="left")
+        colors = _colors(max(len(kinds), 2))
+        for i, (kind, label) in enumerate(kinds.items()):
+            pts = [p for p in points if p["kind"] == kind]
+            if not pts:
+                continue
+            ax.scatter([p["intensity"] for p in pts], [p["attainable_gflops"] for p in pts],
+                       s=46, marker=markers[i % len(markers)], color=colors[i], alpha=0.85,
+                       edgecolors="white", linewidths=0.6, zorder=3, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _log_axis(ax.xaxis)
+        _log_axis(ax.yaxis)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo * bandwidth_gbs / 1.5, peak_gflops * 2.5)
+        ax.text(0.02, 0.97, "memory-bound", transform=ax.transAxes, fontsize=8, va="top",
+                color="0.35")
+        ax.text(0.98, 0.97, "compute-bound", transform=ax.transAxes, fontsize=8, va="top",
+                ha="right", color="0.35")
+        ax.set_xlabel(f"arithmetic intensity (FLOP/byte; FLOPs = 2·MACs, bytes = weights + input "
+                      f"+ output at {dtype})")
+        ax.set_ylabel("attainable performance (GFLOP/s)")
+        ax.set_title((title or "Roofline: every layer with MACs")
+                     + (f"\n{machine}" if machine else ""))
+        ax.legend(loc="lower right")
+    return fig
+
+
+__all__.append("roofline")
