@@ -67,3 +67,15 @@ EXPLAINED: dict[str, str] = {
                  "and only 1.91 makes the four printed shares sum to 100% (with 1.19: 99.29%) "
                  "— transposed digits.",
 }
+
+
+# MobileNetV2 paper (arXiv 1801.04381), Table 3: the largest activation tensor that has to be
+# materialized, 16-bit activations, as the issue cites it ("max memory 800K for V1 and 200K for
+# V2"). See costcalc/footprint.py for the accounting.
+V2_TABLE3_MAX = {"mobilenet_v1": "800K", "mobilenet_v2": "200K"}
+V2_TABLE3_NOTE = (
+    "MobileNetV2 Table 3 (16-bit activations) gives the max as 800K for V1 and 200K for V2: "
+    "the number of 16-bit values in the largest tensor, 802,816 (112×112×64, V1's first "
+    "pointwise output) and 200,704 (112×112×16, V2's block 1 output), here exactly; in bytes "
+    "that is 1,605,632 and 401,408 (1.6 MB, 0.4 MB). V2's figure needs the paper's §5 streaming: "
+    "without it V2's largest tensor is 112×112×96 (b2_expand, 2,408,448 B), larger than V1's.")

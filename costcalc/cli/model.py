@@ -27,20 +27,30 @@ def model(
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Show every conv / FC / pool / add layer.")] = False,
     by_type: Annotated[bool, typer.Option("--by-type", help="MACs and params by layer type (paper Table 2).")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="Build in torch (meta device); check symbolic = hooks = aten per layer.")] = False,
+    memory: Annotated[bool, typer.Option("--memory", help="Largest activation tensor per resolution "
+                      "(MobileNetV2 paper Table 3 accounting).")] = False,
+    dtype: Annotated[Optional[str], typer.Option("--dtype", help="Bytes per activation for --memory: "
+                     "float16 (default, the paper's), float32, bfloat16, int8.")] = None,
     fmt: FormatOpt = Format.table,
 ):
     """Exact MACs and parameters of a registered architecture, beside the paper's figures."""
     from ..archs import resolve_model
-    from ..errors import VerificationError
+    from ..errors import CostcalcError, VerificationError
     from ..report.model_views import model_report
 
+    from ..footprint import dtype_bytes
+
+    if dtype is not None and not memory:
+        raise CostcalcError("--dtype applies to --memory only (add --memory)")
+    dtype = dtype or "float16"
+    dtype_bytes(dtype)  # a bad --dtype fails before any work
     m = resolve_model(name, alpha, resolution, rho, growth_rate)
     verification = None
     if verify:
         from ..counting.verify import verify_model
 
         verification = verify_model(m)
-    emit(model_report(m, per_layer, by_type, verification), fmt)
+    emit(model_report(m, per_layer, by_type, verification, dtype if memory else None), fmt)
     if verification is not None and not verification.ok:
         raise VerificationError("symbolic, hook and aten counts disagree (see the table)")
 

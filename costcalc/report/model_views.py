@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..archs import ARCHS
-from ..archs.published import EXPLAINED, V1_TABLE2
+from ..archs.published import EXPLAINED, V1_TABLE2, V2_TABLE3_MAX, V2_TABLE3_NOTE
 from ..resolve import PARAM_CONVENTIONS, Resolved
 from ..units import human
 from .tables import Column, Report, Table, integer, percent
@@ -61,7 +61,45 @@ def layer_rows(m: Resolved) -> list[dict]:
     return out
 
 
-def model_report(m: Resolved, per_layer=False, types=False, verification=None) -> Report:
+def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list[str]]:
+    """Largest materialized tensor per resolution (MobileNetV2 Table 3's accounting)."""
+    from ..footprint import materialized
+
+    fp = materialized(m, dtype)
+    alt = materialized(m, dtype, stream=False) if fp.streamed else None
+    others = {r.side: r for r in alt.rows} if alt else {}
+    rows = [{"resolution": f"{r.side}×{r.side}", "channels": r.largest.shape[0], "tensor": r.largest.layer,
+             "values": r.values, "bytes": r.bytes,
+             **({"unstreamed_tensor": others[r.side].largest.layer, "unstreamed_bytes": others[r.side].bytes}
+                if r.side in others else {})} for r in fp.rows]
+    peak = fp.peak
+    rows.append({"resolution": "max", "channels": peak.largest.shape[0], "tensor": peak.largest.layer,
+                 "values": peak.values, "bytes": peak.bytes,
+                 **({"unstreamed_tensor": alt.peak.largest.layer, "unstreamed_bytes": alt.peak.bytes}
+                    if alt else {})})
+    cols = [Column("resolution", "resolution", style="bold"), Column("channels", "channels", "right"),
+            Column("tensor", "largest tensor"), Column("values", "values", "right", integer),
+            Column("bytes", f"bytes ({dtype})", "right", integer)]
+    if alt:
+        cols += [Column("unstreamed_tensor", "without §5 streaming"),
+                 Column("unstreamed_bytes", "bytes", "right", integer)]
+    how = ("bottleneck tensors only: expansions streamed (MobileNetV2 §5), first conv as block 1's "
+           "expansion, last 1×1 conv streamed into the pool" if fp.streamed
+           else "every conv / pool / add output materialized")
+    data = {"dtype": dtype, "streamed": fp.streamed, "rows": rows, "peak_bytes": peak.bytes,
+            "peak_values": peak.values, "peak_tensor": peak.largest.layer}
+    notes = [f"memory: the largest activation tensor materialized at each resolution (BN and "
+             f"activations fused into their conv; {how}). Not a sequential peak: `costcalc "
+             f"profile` sums every tensor alive at once."]
+    if m.name in V2_TABLE3_MAX and m.alpha == 1 and m.resolution == 224:
+        data["published_max"] = V2_TABLE3_MAX[m.name]
+        notes.append(V2_TABLE3_NOTE)
+    title = f"Activation memory, MobileNetV2 Table 3 accounting ({dtype})"
+    return Table(cols, rows, title=title, row_styles=[None] * (len(rows) - 1) + ["bold"]), data, notes
+
+
+def model_report(m: Resolved, per_layer=False, types=False, verification=None,
+                 memory: str | None = None) -> Report:
     arch = ARCHS[m.name]
     pubs = published_for(m)
     conventions = {name: m.params(name) for name in PARAM_CONVENTIONS}
@@ -117,6 +155,10 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None) -
                       Column("paper_params_share", "paper % params", "right", percent)]
             notes.append(EXPLAINED["v1_table2"])
         tables.append(Table(tcols, trows, title="By layer type (the MobileNet paper's Table 2)"))
+    if memory is not None:
+        table, data["memory"], more = memory_table(m, memory)
+        tables.append(table)
+        notes += more
     if verification is not None:
         v = verification
         data["verification"] = {"ok": v.ok, "layers": len(v.checks), "torch_params": v.torch_params,
