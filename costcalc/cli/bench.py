@@ -1,5 +1,139 @@
-"""`costcalc bench` (being written)."""
+"""`costcalc bench`: real forward-pass latency per layer and in total, beside the MAC shares.
+
+torch is imported inside the command only, so `costcalc compare` / `costcalc model` stay light.
+"""
 
 from __future__ import annotations
 
-from . import app  # noqa: F401
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import FormatOpt, emit
+from .profile import InputOpt, TargetArg, _shape
+from ..report.tables import Column, Format, Report, Table, integer, percent
+
+
+def _ms(v) -> str:
+    return f"{v:.3f}" if isinstance(v, (int, float)) else ""
+
+
+def _rate(v) -> str:
+    return f"{v:.2f}" if isinstance(v, (int, float)) else ""
+
+
+def _times(v) -> str:
+    return f"{v:.2f}×" if isinstance(v, (int, float)) else ""
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _kind_row(k) -> dict:
+    return {"kind": k.kind, "layers": k.layers, "macs": k.macs, "macs_share": k.macs_share,
+            "time_ms": 1e3 * k.time, "time_share": k.time_share,
+            "time_per_mac_share": k.time_per_mac_share, "gmacs_per_s": k.gmacs_per_s}
+
+
+def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
+    from ..profile.latency import INIT, MACS_CONVENTION, SPREAD
+
+    kinds = [_kind_row(k) for k in r.by_kind()]
+    layers = [{"name": l.name, "type": l.module_type, "kind": l.kind, "macs": l.macs, **l.time.ms(),
+               "time_share": r.time_share(l), "gmacs_per_s": l.gmacs_per_s} for l in r.layers]
+    gmacs_sum = r.macs / r.layer_sum / 1e9 if r.layer_sum > 0 else None
+    data = {"target": r.label, "input": list(r.input_shape), "device": r.device, "threads": r.threads,
+            "cpus": os.cpu_count(), "load_average": r.load_average, "warmup": r.warmup,
+            "repeats": r.repeats, "spread": SPREAD,
+            "weights": f"random, seed {r.seed}: {INIT}" if r.initialised else "the model's own",
+            "macs": r.macs, "macs_convention": MACS_CONVENTION,
+            "total": r.total.ms(), "hooked_total": r.hooked.ms(), "layer_sum_ms": 1e3 * r.layer_sum,
+            "hook_overhead_ms": 1e3 * r.hook_overhead, "outside_layers_ms": 1e3 * r.outside_layers,
+            "gmacs_per_s": r.gmacs_per_s, "by_kind": kinds, "layers": layers,
+            "unsupported_modules": r.unsupported}
+
+    scols = [Column("quantity", "forward pass"), Column("median_ms", "median ms", "right", _ms),
+             Column("q1_ms", "q1 ms", "right", _ms), Column("q3_ms", "q3 ms", "right", _ms),
+             Column("min_ms", "min ms", "right", _ms), Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+    summary = Table(scols, [
+        {"quantity": "whole model, no hooks", **r.total.ms(), "gmacs_per_s": r.gmacs_per_s},
+        {"quantity": "whole model, timing hooks on", **r.hooked.ms()},
+        {"quantity": "sum of per-layer medians", "median_ms": 1e3 * r.layer_sum, "gmacs_per_s": gmacs_sum},
+        {"quantity": "hook overhead (hooks on − no hooks)", "median_ms": 1e3 * r.hook_overhead},
+        {"quantity": "outside leaf modules (hooks on − sum)", "median_ms": 1e3 * r.outside_layers},
+    ], title=f"{r.label} {tuple(r.input_shape)} on {r.device}"
+             + (f", {_n(r.threads, 'CPU thread')}" if r.device == "cpu" else "")
+             + f", {r.macs:,} MACs")
+
+    total = {"kind": "total", "layers": len(r.layers), "macs": r.macs, "macs_share": 1.0,
+             "time_ms": 1e3 * r.layer_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
+             "gmacs_per_s": gmacs_sum}
+    kcols = [Column("kind", "kind"), Column("layers", "layers", "right", integer),
+             Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
+             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
+             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
+             Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+    tables = [summary, Table(kcols, kinds + [total], title="By layer kind: share of MACs vs share of time",
+                             row_styles=[None] * len(kinds) + ["bold"])]
+    if per_layer:
+        lcols = [Column("name", "layer"), Column("type", "module"), Column("kind", "kind"),
+                 Column("macs", "MACs", "right", integer), Column("median_ms", "median ms", "right", _ms),
+                 Column("q1_ms", "q1 ms", "right", _ms), Column("q3_ms", "q3 ms", "right", _ms),
+                 Column("time_share", "% time", "right", percent),
+                 Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+        tables.append(Table(lcols, layers, title="Per layer"))
+
+    clock = "CUDA events" if r.device.startswith("cuda") else "time.perf_counter"
+    notes = [
+        f"time: median of {_n(r.repeats, 'run')} after {_n(r.warmup, 'warm-up run')}; spread: {SPREAD}, "
+        "as q1–q3. Each run is one pass without hooks, then one pass with a pre/post hook pair "
+        f"on each of the {len(r.layers)} leaf module calls ({clock}).",
+        (f"the hooks cost {1e3 * r.hook_overhead:.3f} ms a pass (hooks on − no hooks, medians); "
+         if r.hook_overhead > r.total.iqr else
+         f"the hooks' cost is within the run-to-run spread (hooks on − no hooks = "
+         f"{1e3 * r.hook_overhead:.3f} ms, medians; IQR {1e3 * r.total.iqr:.3f} ms); ")
+        + f"{1e3 * r.outside_layers:.3f} ms of the hooked pass lies outside every leaf module "
+        "(Python glue between layers, functional calls, the hooks' own calls).",
+        "% time: share of the summed per-layer medians. time ÷ MAC share above 1: the kind takes "
+        "more of the time than of the MACs. GMAC/s = MACs ÷ median time; MACs: " + MACS_CONVENTION + ".",
+        f"weights: random (the build has none), seed {r.seed}: {INIT}." if r.initialised
+        else "weights: the model's own.",
+    ]
+    if r.load_average is not None:
+        notes.append(f"load average {r.load_average:.2f} on {os.cpu_count()} CPUs when the runs began "
+                     "(other processes busy on the CPUs make runs slower and the spread wider).")
+    if own_weights_note:
+        notes.append("MACs come from module hooks: a functional call in a forward (torch.matmul, F.conv2d) "
+                     "is timed under 'outside leaf modules' and not counted; `costcalc profile` counts it.")
+    if r.unsupported:
+        names = ", ".join(f"{n} ({t})" for n, t in list(r.unsupported.items())[:8])
+        notes.append(f"no MAC rule, timed with 0 MACs: {names}")
+    return Report(tables, data, notes)
+
+
+@app.command()
+def bench(
+    target: TargetArg,
+    input: InputOpt = None,
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")] = "cpu",
+    repeats: Annotated[int, typer.Option("--repeats", "-n", help="Timed runs (after the warm-up).")] = 20,
+    warmup: Annotated[int, typer.Option("--warmup", "-w", help="Untimed runs first (caches, allocator, "
+                                        "oneDNN / cuDNN kernel choice).")] = 3,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch "
+                                                   "(default: torch's own).")] = None,
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per leaf module call.")] = False,
+    fmt: FormatOpt = Format.table,
+):
+    """Time real forward passes, per layer and in total: share of time vs share of MACs."""
+    from ..profile.latency import bench_model, check_options
+    from ..profile.target import load_model, parse_target
+
+    check_options(device, repeats, warmup, threads)
+    t = parse_target(target)
+    shape = _shape(input)
+    model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
+    r = bench_model(model, shape, device, repeats, warmup, threads, label=t.label)
+    emit(_report(r, per_layer, own_weights_note=t.kind != "arch"), fmt)
