@@ -155,10 +155,27 @@ def test_own_weights_kept_and_meta_initialised_deterministically():
     (nn.ReLU6(), "activation"),
     (nn.AdaptiveAvgPool2d(1), "pool"),
     (nn.MaxPool2d(2), "pool"),
+    (nn.ConvTranspose2d(8, 4, 4, stride=2), "ConvTranspose 4×4"),
+    (nn.Conv1d(8, 4, 3), "Conv 3"),
     (nn.Flatten(), "other"),
 ])
 def test_layer_kind(module, kind):
     assert layer_kind(module) == kind
+
+
+def test_hook_overhead_note_reads_the_sign_and_the_spread():
+    from types import SimpleNamespace
+
+    from costcalc.cli.bench import _overhead_note
+
+    def r(overhead, iqr):
+        return SimpleNamespace(hook_overhead=overhead, total=SimpleNamespace(iqr=iqr))
+
+    assert _overhead_note(r(0.002, 0.001)).startswith("the hooks cost 2.000 ms")
+    assert "within the run-to-run spread" in _overhead_note(r(-0.0005, 0.001))
+    assert "within the run-to-run spread" in _overhead_note(r(0.0005, 0.001))
+    slower = _overhead_note(r(-0.010, 0.005))  # hooked passes 10 ms faster: load changed
+    assert "ran 10.000 ms faster" in slower and "within" not in slower
 
 
 def test_stats_quartiles():

@@ -106,3 +106,17 @@ def test_derivation_report():
     md = to_markdown(rep)
     assert "✓" in md and "✗" not in md
     assert json.loads(to_json(rep))["topic"] == "separable"
+
+
+def test_csv_prints_a_formula_as_text_not_a_tuple():
+    rep = comparison_report(compare_layer(kernel=3, channels=512))
+    row = next(csv.DictReader(io.StringIO(to_csv(rep))))
+    assert row["formula"] == "Dk²·M·N·Df²"
+
+
+def test_latex_escapes_the_symbols_tables_print():
+    assert latex_escape("3×3 α=0.75 — §5 (< 15) `x` 4²") == (
+        r"3$\times$3 $\alpha$=0.75 --- \S{}5 (\textless{} 15) \textasciigrave{}x\textasciigrave{} 4$^2$")
+    rep = comparison_report(compare_layer(kernel=3, channels=512))
+    body = to_latex(rep).split("\n", 1)[1]  # after the '%' title comment
+    assert "×" not in body and "α" not in body

@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> None:
         rc = app(args=argv, prog_name="costcalc", standalone_mode=False)
     except CostcalcError as e:
         fail(str(e), e.exit_code)
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] != "torch":
+            raise
+        fail("this command runs PyTorch, which is not installed: pip install torch (only "
+             "profile, reconcile, roofline, bench and --verify need it)", 2)
     except UsageError as e:
         if type(e).__name__ == "NoArgsIsHelpError":  # `costcalc` alone prints help
             text = e.ctx.get_help()  # typer's rich help prints itself and returns ""

@@ -18,8 +18,8 @@ def compare(
     channels: Annotated[int, typer.Option("--channels", "-c", min=1, help="Output channels N.")] = 512,
     in_channels: Annotated[Optional[int], typer.Option("--in-channels", "-m", min=1,
                            help="Input channels M (default: N).")] = None,
-    size: Annotated[int, typer.Option("--size", "-s", min=1,
-                    help="Output feature-map side Df (14: the paper's Table 3 layer).")] = 14,
+    size: Annotated[Optional[int], typer.Option("--size", "-s", min=1,
+                    help="Output feature-map side Df (default 14: the paper's Table 3 layer).")] = None,
     input_size: Annotated[Optional[int], typer.Option("--input-size", min=1,
                           help="Input side Di instead of --size; Df is derived.")] = None,
     stride: Annotated[int, typer.Option(min=1, help="Stride of the Dk×Dk convs.")] = 1,
@@ -38,6 +38,12 @@ def compare(
     from ..errors import VerificationError
     from ..report.views import comparison_report
 
+    from ..errors import CostcalcError
+
+    if size is not None and input_size is not None:
+        raise CostcalcError("give --size (output side) or --input-size (input side), not both")
+    if size is None:
+        size = 14
     result = compare_layer(kernel, channels, in_channels, size, stride, groups, alpha, rho,
                            padding, input_size)
     if verify:

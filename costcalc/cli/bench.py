@@ -38,6 +38,18 @@ def _kind_row(k) -> dict:
             "time_per_mac_share": k.time_per_mac_share, "gmacs_per_s": k.gmacs_per_s}
 
 
+def _overhead_note(r) -> str:
+    d, iqr = r.hook_overhead, r.total.iqr
+    if abs(d) <= iqr:
+        return (f"the hooks' cost is within the run-to-run spread (hooks on − no hooks = "
+                f"{1e3 * d:.3f} ms, medians; IQR {1e3 * iqr:.3f} ms); ")
+    if d > 0:
+        return f"the hooks cost {1e3 * d:.3f} ms a pass (hooks on − no hooks, medians); "
+    return (f"the hooked passes ran {1e3 * -d:.3f} ms faster than the plain ones, more than the "
+            f"spread (IQR {1e3 * iqr:.3f} ms): the machine's load changed during the runs, so treat "
+            "these times with care; ")
+
+
 def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
     from ..profile.latency import INIT, MACS_CONVENTION, SPREAD
 
@@ -91,10 +103,7 @@ def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
         f"time: median of {_n(r.repeats, 'run')} after {_n(r.warmup, 'warm-up run')}; spread: {SPREAD}, "
         "as q1–q3. Each run is one pass without hooks, then one pass with a pre/post hook pair "
         f"on each of the {len(r.layers)} leaf module calls ({clock}).",
-        (f"the hooks cost {1e3 * r.hook_overhead:.3f} ms a pass (hooks on − no hooks, medians); "
-         if r.hook_overhead > r.total.iqr else
-         f"the hooks' cost is within the run-to-run spread (hooks on − no hooks = "
-         f"{1e3 * r.hook_overhead:.3f} ms, medians; IQR {1e3 * r.total.iqr:.3f} ms); ")
+        _overhead_note(r)
         + f"{1e3 * r.outside_layers:.3f} ms of the hooked pass lies outside every leaf module "
         "(Python glue between layers, functional calls, the hooks' own calls).",
         "% time: share of the summed per-layer medians. time ÷ MAC share above 1: the kind takes "
@@ -109,7 +118,7 @@ def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
         notes.append("MACs come from module hooks: a functional call in a forward (torch.matmul, F.conv2d) "
                      "is timed under 'outside leaf modules' and not counted; `costcalc profile` counts it.")
     if r.unsupported:
-        names = ", ".join(f"{n} ({t})" for n, t in list(r.unsupported.items())[:8])
+        names = ", ".join(f"{n or '(the model itself)'} ({t})" for n, t in list(r.unsupported.items())[:8])
         notes.append(f"no MAC rule, timed with 0 MACs: {names}")
     return Report(tables, data, notes)
 
@@ -129,11 +138,13 @@ def bench(
 ):
     """Time real forward passes, per layer and in total: share of time vs share of MACs."""
     from ..profile.latency import bench_model, check_options
-    from ..profile.target import load_model, parse_target
+    from ..profile.target import check_input, load_model, parse_target, user_code
 
     check_options(device, repeats, warmup, threads)
     t = parse_target(target)
     shape = _shape(input)
-    model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
-    r = bench_model(model, shape, device, repeats, warmup, threads, label=t.label)
+    check_input(t, shape)
+    with user_code():
+        model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
+        r = bench_model(model, shape, device, repeats, warmup, threads, label=t.label)
     emit(_report(r, per_layer, own_weights_note=t.kind != "arch"), fmt)

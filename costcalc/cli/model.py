@@ -42,7 +42,7 @@ def model(
 
     if dtype is not None and not memory:
         raise CostcalcError("--dtype applies to --memory only (add --memory)")
-    dtype = dtype or "float16"
+    dtype = "float16" if dtype is None else dtype
     dtype_bytes(dtype)  # a bad --dtype fails before any work
     m = resolve_model(name, alpha, resolution, rho, growth_rate)
     verification = None

@@ -37,11 +37,14 @@ def _shape(text: Optional[str]) -> tuple:
 
 def _profile(target: str, input: Optional[str], device: str):
     from ..profile.aten_ops import profile_model
-    from ..profile.target import load_model, parse_target
+    from ..profile.target import check_input, load_model, parse_target, user_code
 
     t = parse_target(target)
     shape = _shape(input)
-    return profile_model(load_model(t, resolution=shape[-1] if t.kind == "arch" else None), shape, device, t.label)
+    check_input(t, shape)
+    with user_code():
+        model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
+        return profile_model(model, shape, device, t.label)
 
 
 def _notes(p) -> list[str]:

@@ -1,6 +1,6 @@
 """`costcalc roofline`: every layer on a roofline chart, coloured by kind (issue #6).
 
-Counting runs on the meta device (shapes only, nothing computed); torch and matplotlib are
+Counting runs on the meta device by default (shapes only, nothing computed); torch and matplotlib are
 imported inside the command, so the other commands stay light.
 """
 
@@ -13,7 +13,7 @@ import typer
 
 from . import app
 from .common import FormatOpt, emit
-from .profile import InputOpt, TargetArg, _profile, _shape
+from .profile import DeviceOpt, InputOpt, TargetArg, _profile, _shape
 from .sweep import OutOpt, _wrote
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer, percent
@@ -52,6 +52,7 @@ def roofline(
     bandwidth_gbs: Annotated[Optional[float], typer.Option(
         "--bandwidth-gbs", help="Memory bandwidth, GB/s (default: the same example, 51.2).")] = None,
     input: InputOpt = None,
+    device: DeviceOpt = "meta",
     dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, "
                      "bfloat16, int8.")] = "float32",
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer: intensity, "
@@ -73,17 +74,18 @@ def roofline(
 
     from ..profile.roofline import roofline as place
 
-    r = place(_profile(target, input, "meta"), machine, dtype)
-    if machine.assumed:
-        print(f"costcalc: note: peak and bandwidth assumed ({machine.name}, "
-              f"{machine.peak_gflops:g} GFLOP/s, {machine.bandwidth_gbs:g} GB/s); pass "
-              "--peak-gflops and --bandwidth-gbs for your machine", file=sys.stderr)
-    if out is not None:
+    r = place(_profile(target, input, device), machine, dtype)
+    if out is not None:  # written first: if the write fails, its error is the only line
         from ..report import plots
 
         plots.save(plots.roofline(r.layer_rows(), machine.peak_gflops, machine.bandwidth_gbs,
                                   _legend(r), title=f"{r.label} {tuple(r.input_shape)}, {dtype}",
                                   dtype=dtype, machine=_roof_text(machine)), out)
+    if machine.assumed:
+        print(f"costcalc: note: peak and bandwidth assumed ({machine.name}, "
+              f"{machine.peak_gflops:g} GFLOP/s, {machine.bandwidth_gbs:g} GB/s); pass "
+              "--peak-gflops and --bandwidth-gbs for your machine", file=sys.stderr)
+    if out is not None:
         _wrote(out, "roofline chart")
     else:
         print("costcalc: add --out FILE.png (or .svg, .pdf) to draw the chart", file=sys.stderr)

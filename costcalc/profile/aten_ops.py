@@ -398,9 +398,12 @@ def profile_model(model: nn.Module, input_shape: tuple, device: str = "meta",
             y = model(x)
     except CostcalcError:
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:
+        hint = ""
+        if device == "meta" and "meta" in str(e):  # e.g. .item() or an op with no meta kernel
+            hint = " (the model needs real values: try --device cpu)"
         raise CostcalcError(f"forward pass on {tuple(input_shape)} failed: {type(e).__name__}: "
-                            f"{str(e).splitlines()[0] if str(e) else ''}") from None
+                            f"{str(e).splitlines()[0] if str(e) else ''}{hint}") from None
     unattributed: dict[str, int] = {}
     for e in p.events:
         if e.source == "function" and not e.in_rule_leaf:

@@ -92,6 +92,10 @@ def layer_kind(module: nn.Module) -> str:
         kh, kw = module.kernel_size
         tag = _conv_tag(module.in_channels, module.out_channels, kh, module.groups)
         return tag if kh == kw else tag.rsplit(" ", 1)[0] + f" {kh}×{kw}"
+    if isinstance(module, nn.modules.conv._ConvTransposeNd):
+        return "ConvTranspose " + "×".join(map(str, module.kernel_size))
+    if isinstance(module, nn.modules.conv._ConvNd):  # 1-D / 3-D convolutions
+        return "Conv " + "×".join(map(str, module.kernel_size))
     if isinstance(module, nn.Linear):
         return "FC"
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
@@ -111,7 +115,7 @@ def _kind_key(kind: str) -> tuple:
     """Table 2's order; other convolutions after 'Conv 3×3', other kinds before 'other'."""
     if kind in KIND_ORDER:
         return (KIND_ORDER.index(kind), "")
-    return (2.5 if kind.startswith("Conv") else len(KIND_ORDER) - 1.5, kind)
+    return (2.5 if kind.startswith(("Conv", "ConvTranspose")) else len(KIND_ORDER) - 1.5, kind)
 
 
 # -- options, device, weights --------------------------------------------------------------------
@@ -372,7 +376,7 @@ def bench_model(model: nn.Module, input_shape: tuple, device: str = "cpu", repea
                 model(x)
         except CostcalcError:
             raise
-        except Exception as e:
+        except (Exception, SystemExit) as e:
             raise CostcalcError(f"forward pass on {tuple(input_shape)} failed: {type(e).__name__}: "
                                 f"{str(e).splitlines()[0] if str(e) else ''}") from None
         macs = {r.name: int(r.cost.macs) for r in counter.records}

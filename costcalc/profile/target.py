@@ -13,6 +13,7 @@ return an ``nn.Module`` (a module instance itself is accepted as is).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import re
@@ -88,10 +89,24 @@ def _import_file(path: str):
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
     try:
         spec.loader.exec_module(module)
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # a script's sys.exit() is a failure to load, not ours
         sys.modules.pop(name, None)
         raise CostcalcError(f"{path}: failed to load: {type(e).__name__}: {e}".splitlines()[0]) from None
     return module
+
+
+@contextlib.contextmanager
+def user_code():
+    """Run user code with its prints on stderr, so `--format json` on stdout stays parseable."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def check_input(t: Target, shape: tuple) -> None:
+    """Registered architectures take square RGB batches: N,3,H,H."""
+    if t.kind == "arch" and (len(shape) != 4 or shape[1] != 3 or shape[2] != shape[3]):
+        raise CostcalcError(f"{t.label} takes --input N,3,H,H (a batch of square RGB images), "
+                            f"got {','.join(map(str, shape))}")
 
 
 def load_model(target: str | Target, alpha: float = 1.0, resolution: int | None = None):
@@ -124,7 +139,7 @@ def load_model(target: str | Target, alpha: float = 1.0, resolution: int | None 
                 raise CostcalcError(f"{t.label} is neither an nn.Module nor callable")
             try:
                 obj = obj()
-            except Exception as e:
+            except (Exception, SystemExit) as e:
                 raise CostcalcError(f"{t.label}() failed: {type(e).__name__}: {e}".splitlines()[0]) from None
     if not isinstance(obj, nn.Module):
         raise CostcalcError(f"{t.label} returned {type(obj).__name__}, not an nn.Module")

@@ -93,7 +93,9 @@ def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list
              f"profile` sums every tensor alive at once."]
     if m.name in V2_TABLE3_MAX and m.alpha == 1 and m.resolution == 224:
         data["published_max"] = V2_TABLE3_MAX[m.name]
-        notes.append(V2_TABLE3_NOTE)
+        notes.append(V2_TABLE3_NOTE if dtype == "float16" else
+                     f"MobileNetV2 Table 3 gives {V2_TABLE3_MAX[m.name]} at 16-bit activations; "
+                     "run with --dtype float16 (the default) to compare.")
     title = f"Activation memory, MobileNetV2 Table 3 accounting ({dtype})"
     return Table(cols, rows, title=title, row_styles=[None] * (len(rows) - 1) + ["bold"]), data, notes
 

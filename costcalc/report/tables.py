@@ -93,6 +93,13 @@ def to_json(report: Report) -> str:
     return json.dumps(_jsonable(report.data), indent=2, ensure_ascii=False)
 
 
+def _csv_cell(v, col: Column):
+    """Numbers stay exact; a structured value (a printed formula, say) reads as its text."""
+    if col.text is not None and v is not None and not isinstance(v, (bool, int, float, str)):
+        return col.text(v)
+    return _jsonable(v)
+
+
 def to_csv(report: Report) -> str:
     out = io.StringIO()
     for i, table in enumerate(report.tables):
@@ -101,7 +108,7 @@ def to_csv(report: Report) -> str:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([c.key for c in table.columns])
         for row in table.rows:
-            writer.writerow([_jsonable(row.get(c.key, "")) for c in table.columns])
+            writer.writerow([_csv_cell(row.get(c.key, ""), c) for c in table.columns])
     return out.getvalue()
 
 
@@ -129,7 +136,16 @@ def to_markdown(report: Report) -> str:
 
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
                   "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                  "\\": r"\textbackslash{}"}
+                  "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                  "`": r"\textasciigrave{}", "—": "---", "–": "--", "§": r"\S{}", "…": r"\ldots{}",
+                  "✓": r"$\checkmark$", "✗": r"$\times$",
+                  # symbols the tables print, as math (plain pdflatex has no glyphs for them)
+                  **{ch: f"${m}$" for ch, m in {
+                      "×": r"\times", "·": r"\cdot", "÷": r"\div", "→": r"\to", "≈": r"\approx",
+                      "≤": r"\le", "≥": r"\ge", "−": "-", "±": r"\pm", "µ": r"\mu", "α": r"\alpha",
+                      "β": r"\beta", "γ": r"\gamma", "ρ": r"\rho", "σ": r"\sigma", "²": "^2",
+                      "³": "^3", "⁴": "^4", "¹": "^1", "⁰": "^0", "⁵": "^5", "⁶": "^6", "⁷": "^7",
+                      "⁸": "^8", "⁹": "^9"}.items()}}
 
 
 def latex_escape(s: str) -> str:
