@@ -22,19 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import CostcalcError
 from .resolve import Layer, Resolved
+from .units import dtype_bytes
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 _FUSED = {"batch_norm", "activation", "flatten"}  # in place on the producer's output, or a view
 _BLOCK_INNER = re.compile(r"^b\d+_(expand|dw)$")
-
-
-def dtype_bytes(dtype: str) -> int:
-    try:
-        return DTYPE_BYTES[dtype]
-    except KeyError:
-        raise CostcalcError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got {dtype!r}") from None
 
 
 def streams_bottlenecks(m: Resolved) -> bool:

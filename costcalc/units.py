@@ -31,3 +31,17 @@ def human(n: int | float, unit: str = "") -> str:
 def grouped(n: int) -> str:
     """462422016 -> '462,422,016'."""
     return f"{int(n):,}"
+
+
+# Bytes per activation / weight element, by the dtype names --dtype accepts.
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes per element of ``dtype``; an unknown name is one clear error."""
+    from .errors import CostcalcError
+
+    try:
+        return DTYPE_BYTES[dtype]
+    except KeyError:
+        raise CostcalcError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got {dtype!r}") from None

@@ -38,7 +38,7 @@ def model(
     from ..errors import CostcalcError, VerificationError
     from ..report.model_views import model_report
 
-    from ..footprint import dtype_bytes
+    from ..units import dtype_bytes
 
     if dtype is not None and not memory:
         raise CostcalcError("--dtype applies to --memory only (add --memory)")

@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import CostcalcError
+from ..units import DTYPE_BYTES, dtype_bytes  # noqa: F401  (re-exported for the profile commands)
 from .aten_ops import Profile, _numel
-
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
-
-
-def dtype_bytes(dtype: str) -> int:
-    try:
-        return DTYPE_BYTES[dtype]
-    except KeyError:
-        raise CostcalcError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got {dtype!r}") from None
 
 
 @dataclass(frozen=True)
