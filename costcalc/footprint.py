@@ -19,6 +19,7 @@ Pure Python on the resolved spec: no torch.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -65,10 +66,7 @@ class Tensor:
 
     @property
     def values(self) -> int:
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+        return math.prod(self.shape)
 
     @property
     def side(self) -> int:

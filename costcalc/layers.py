@@ -40,6 +40,23 @@ def exact_div(a, b):
     return sympy.sympify(a) / b
 
 
+def conv_type(c_in: int, groups: int, kernel: tuple) -> str:
+    """What a convolution is: 'depthwise' (groups = input channels > 1), 'grouped'
+    (1 < groups < input channels), 'pointwise' (1×1…, groups 1) or 'conv' (a full k×k)."""
+    if groups == c_in and c_in > 1:
+        return "depthwise"
+    if groups > 1:
+        return "grouped"
+    return "pointwise" if all(k == 1 for k in kernel) else "conv"
+
+
+def conv_tag(c_in: int, groups: int, kernel: tuple) -> str:
+    """The MobileNet paper's Table 2 name for a convolution: 'Conv DW 3×3', 'Conv 1×1', ..."""
+    k = "×".join(str(int(x)) for x in kernel)
+    kind = conv_type(c_in, groups, kernel)
+    return {"depthwise": f"Conv DW {k}", "grouped": f"Conv grouped {k}"}.get(kind, f"Conv {k}")
+
+
 def out_side(di: Num, k: Num, s: Num = 1, p: Num = 0, d: Num = 1, ceil_mode: bool = False) -> Num:
     """Output side of a convolution or pooling window: floor((Di + 2p - d(k-1) - 1)/s) + 1.
 

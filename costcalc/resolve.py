@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from . import layers
 from .errors import CostcalcError
-from .layers import Cost
+from .layers import Cost, conv_tag
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,6 @@ WIDTH_RULES = {
     "divisible8": lambda c, a: make_divisible(c * a, 8),
     "none": lambda c, a: c,
 }
-
-
-def _conv_tag(c_in, c_out, k, groups) -> str:
-    if groups == c_in == c_out and groups > 1:
-        return f"Conv DW {k}×{k}"
-    if groups > 1:
-        return f"Conv grouped {k}×{k}"
-    return f"Conv {k}×{k}"
 
 
 @dataclass
@@ -117,7 +109,7 @@ class Resolver:
         padding = (k - 1) // 2 if padding is None else padding
         args = dict(c_in=c_in, c_out=c_out, h=h, w=w, kh=k, kw=k, stride=stride,
                     padding=padding, groups=groups, bias=bias)
-        return self._add(id, "conv2d", args, [src], tag=_conv_tag(c_in, c_out, k, groups))
+        return self._add(id, "conv2d", args, [src], tag=conv_tag(c_in, groups, (k, k)))
 
     def bn(self, id, src=None) -> str:
         src = src or self._last

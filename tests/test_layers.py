@@ -276,3 +276,17 @@ def test_calls_through_cost(kind):
     if kind not in ARGS:
         pytest.fail(f"no test arguments for layer kind {kind!r}: add it to ARGS")
     assert layers.cost(kind, **ARGS[kind]) == KINDS[kind].fn(**ARGS[kind])
+
+
+@pytest.mark.parametrize("c_in, groups, kernel, kind, tag", [
+    (32, 32, (3, 3), "depthwise", "Conv DW 3×3"),
+    (32, 32, (5, 5), "depthwise", "Conv DW 5×5"),  # a channel multiplier (c_out 64) is still depthwise
+    (32, 4, (3, 3), "grouped", "Conv grouped 3×3"),
+    (32, 1, (1, 1), "pointwise", "Conv 1×1"),
+    (3, 1, (3, 3), "conv", "Conv 3×3"),
+    (8, 1, (1, 7), "conv", "Conv 1×7"),
+    (1, 1, (3, 3), "conv", "Conv 3×3"),  # one channel, one group: an ordinary conv
+])
+def test_conv_type_and_table2_tag(c_in, groups, kernel, kind, tag):
+    assert layers.conv_type(c_in, groups, kernel) == kind
+    assert layers.conv_tag(c_in, groups, kernel) == tag

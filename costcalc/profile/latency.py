@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -37,8 +38,8 @@ from torch import nn
 
 from ..counting.hooks import ACTIVATIONS, HookCounter
 from ..errors import CostcalcError, require_positive
+from ..layers import conv_tag
 from ..nn import ops
-from ..resolve import _conv_tag
 
 SPREAD = "interquartile range (25th–75th percentile)"
 MACS_CONVENTION = "conv + FC multiply-accumulates, no bias (the papers' mult-adds), from module hooks"
@@ -48,14 +49,6 @@ KIND_ORDER = ("Conv 1×1", "Conv DW 3×3", "Conv 3×3", "FC", "BN", "activation"
 
 
 # -- statistics ----------------------------------------------------------------------------------
-
-def _quantile(xs: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default, statistics' 'inclusive')."""
-    pos = q * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
 
 @dataclass(frozen=True)
 class Stats:
@@ -73,7 +66,9 @@ class Stats:
         xs = sorted(float(t) for t in times)
         if not xs:
             raise ValueError("no timings")
-        return cls(_quantile(xs, 0.5), _quantile(xs, 0.25), _quantile(xs, 0.75), xs[0], xs[-1], len(xs))
+        # quartiles by linear interpolation between closest ranks (numpy's default)
+        q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else xs * 3
+        return cls(median, q1, q3, xs[0], xs[-1], len(xs))
 
     @property
     def iqr(self) -> float:
@@ -88,14 +83,10 @@ class Stats:
 
 def layer_kind(module: nn.Module) -> str:
     """The by-type row a leaf module falls in: Table 2's conv / FC types, then the rest."""
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        tag = _conv_tag(module.in_channels, module.out_channels, kh, module.groups)
-        return tag if kh == kw else tag.rsplit(" ", 1)[0] + f" {kh}×{kw}"
     if isinstance(module, nn.modules.conv._ConvTransposeNd):
         return "ConvTranspose " + "×".join(map(str, module.kernel_size))
-    if isinstance(module, nn.modules.conv._ConvNd):  # 1-D / 3-D convolutions
-        return "Conv " + "×".join(map(str, module.kernel_size))
+    if isinstance(module, nn.modules.conv._ConvNd):
+        return conv_tag(module.in_channels, module.groups, module.kernel_size)
     if isinstance(module, nn.Linear):
         return "FC"
     if isinstance(module, nn.modules.batchnorm._BatchNorm):

@@ -23,6 +23,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from ..errors import require_positive
+from ..layers import conv_type
 from .aten_ops import Event, Profile
 from .memory import dtype_bytes, layer_memory
 
@@ -175,22 +176,14 @@ def _conv_facts(e: Event):
 def classify(e: Event) -> tuple[str, str, int]:
     """(kind, kernel text, groups) of a row with MACs.
 
-    depthwise: groups = input channels (> 1); grouped: 1 < groups < input channels;
-    pointwise: groups 1 and a 1×1 kernel; conv: groups 1 and a larger kernel."""
+    The kind is :func:`costcalc.layers.conv_type`'s, the one rule every table uses."""
     if e.category == "linear":
         return "linear", "", 0
     facts = _conv_facts(e) if e.category == "conv" else None
     if facts is None:
         return "other", "", 0
     groups, kernel, cin = facts
-    text = "×".join(str(k) for k in kernel)
-    if groups == cin and cin > 1:
-        return "depthwise", text, groups
-    if groups > 1:
-        return "grouped", text, groups
-    if all(k == 1 for k in kernel):
-        return "pointwise", text, groups
-    return "conv", text, groups
+    return conv_type(cin, groups, kernel), "×".join(str(k) for k in kernel), groups
 
 
 def roofline(p: Profile, machine: Machine, dtype: str = "float32") -> Roofline:
