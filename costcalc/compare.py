@@ -247,7 +247,7 @@ def verify(comparison: Comparison) -> Comparison:
     rows = []
     for r in comparison.rows:
         module, shape = build_compare_row(r.layer, r.setting, comparison.setting.g)
-        counter = hooks.count(module, shape)
+        counter = hooks.count(module, shape, shape_rules=False)  # torch's shapes
         hook_macs = counter.total_macs
         hook_params = sum(x.cost.params for x in counter.records)
         torch_params = sum(p.numel() for p in module.parameters())

@@ -22,7 +22,10 @@ Num = Any  # int or sympy.Expr
 
 
 def _is_int(*xs) -> bool:
-    return all(isinstance(x, int) for x in xs)
+    for x in xs:  # a loop, not all(<genexpr>): the hook counter calls this ~200 times a model
+        if not isinstance(x, int):
+            return False
+    return True
 
 
 def _pair(x) -> tuple:
@@ -63,14 +66,17 @@ def out_side(di: Num, k: Num, s: Num = 1, p: Num = 0, d: Num = 1, ceil_mode: boo
     ``ceil_mode`` (pooling only) rounds up instead, but, as torch does, drops a last window
     that would start in the right padding.
     """
-    if _is_int(di, k, s, p, d):
-        if di + 2 * p < d * (k - 1) + 1:
-            raise ShapeError(
-                f"kernel {k} (dilation {d}, effective {d * (k - 1) + 1}) is larger than the "
-                f"padded input {di + 2 * p} (side {di}, padding {p})")
-    if ceil_mode:
+    if ceil_mode:  # torch's pooling_output_shape: a window may start inside a short input
         out = (di + 2 * p - d * (k - 1) - 1 + (s - 1)) // s + 1
-        return out - 1 if (out - 1) * s >= di + p else out
+        out = out - 1 if (out - 1) * s >= di + p else out
+        if _is_int(out) and out < 1:
+            raise ShapeError(f"pooling window {k} (stride {s}, padding {p}) leaves no output "
+                             f"on side {di}")
+        return out
+    if _is_int(di, k, s, p, d) and di + 2 * p < d * (k - 1) + 1:
+        raise ShapeError(
+            f"kernel {k} (dilation {d}, effective {d * (k - 1) + 1}) is larger than the "
+            f"padded input {di + 2 * p} (side {di}, padding {p})")
     return (di + 2 * p - d * (k - 1) - 1) // s + 1
 
 

@@ -162,7 +162,7 @@ def test_meta_count_skips_shape_preserving_leaves_and_restores_them():
     assert skipped.records == ran.records and skipped.total_macs == ran.total_macs
     assert all("forward" not in m.__dict__ for m in net.modules())  # nothing left on modules
     hooks.count(net, shape, device="meta")
-    with torch.no_grad(), hooks.HookCounter(net, skip_shape_preserving=True):
+    with torch.no_grad(), hooks.HookCounter(net, shape_rules=True):
         pass
     assert all("forward" not in m.__dict__ for m in net.modules())
 
@@ -177,7 +177,8 @@ def test_skipping_restores_an_instance_forward_and_survives_errors():
     assert "forward" not in net[1].__dict__ and not any(m._forward_hooks for m in net.modules())
 
 
-def test_skipped_residual_add_still_rejects_mismatched_shapes():
+def test_ruled_leaves_still_raise_what_torch_raises():
+    """A shape rule never makes a bad model countable: where it does not apply, torch runs."""
     from costcalc.nn.ops import Add
 
     class Bad(nn.Module):
@@ -190,8 +191,14 @@ def test_skipped_residual_add_still_rejects_mismatched_shapes():
 
     with torch.device("meta"):
         net = Bad()
-    with pytest.raises(RuntimeError, match="residual add"):
+    with pytest.raises(RuntimeError, match="broadcast"):
         hooks.count(net, (1, 4, 8, 8))
+    with torch.device("meta"):  # batch norm over the wrong number of channels
+        wrong_bn = nn.Sequential(nn.Conv2d(3, 8, 1), nn.BatchNorm2d(6))
+    with pytest.raises(RuntimeError):
+        hooks.count(wrong_bn, (1, 3, 8, 8))
+    with pytest.raises(RuntimeError):  # a conv fed the wrong number of channels
+        hooks.count(nn.Conv2d(3, 8, 1, device="meta"), (1, 4, 8, 8))
 
 
 def test_batch_scales_macs_not_params():

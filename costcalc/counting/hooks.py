@@ -10,6 +10,7 @@ device by default, so no activation is allocated and no convolution is run.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -17,6 +18,7 @@ import torch
 from torch import nn
 
 from .. import layers
+from . import shapes
 from ..nn import ops
 from ..layers import Cost
 
@@ -26,8 +28,7 @@ _HANDLERS: dict[type, Callable[[nn.Module, tuple, torch.Tensor], Cost]] = {}
 # Leaf modules that do no arithmetic and change nothing a cost depends on.
 PASSTHROUGH = (nn.Identity, nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Unflatten)
 
-ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.Hardsigmoid, nn.SiLU, nn.Sigmoid, nn.GELU,
-               nn.Tanh, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.Softmax)
+ACTIVATIONS = shapes.ACTIVATIONS
 
 
 def handles(*types):
@@ -76,8 +77,8 @@ def _bn(m, xs, y) -> Cost:
 
 @handles(*ACTIVATIONS)
 def _act(m, xs, y) -> Cost:
-    x = xs[0]
-    return replace(layers.activation(x[0].numel(), 1, 1), out_shape=tuple(x.shape[1:]))
+    shape = tuple(xs[0].shape[1:])
+    return replace(layers.activation(math.prod(shape), 1, 1), out_shape=shape)
 
 
 @handles(nn.AvgPool2d)
@@ -146,41 +147,34 @@ def _scale(cost: Cost, n: int) -> Cost:
     return replace(cost, macs=cost.macs * n, bias_ops=cost.bias_ops * n, ops=cost.ops * n)
 
 
-def _same(x, *args, **kwargs):
-    return x
-
-
-def _add_same_shapes(a, b):
-    if a.shape != b.shape:  # what the real add would reject (costcalc's Add never broadcasts)
-        raise RuntimeError(f"residual add of tensors shaped {tuple(a.shape)} and {tuple(b.shape)}")
-    return a
-
-
-# Leaf types whose output has their (first) input's shape and whose cost is a function of that
-# shape alone: on the meta device there is nothing to compute, so `count` can skip running them.
-SHAPE_PRESERVING = {t: _same for t in (nn.BatchNorm2d, *ACTIVATIONS, nn.Identity, nn.Dropout, nn.Dropout2d)}
-SHAPE_PRESERVING[ops.Add] = _add_same_shapes
+def is_leaf(module: nn.Module) -> bool:
+    return not any(m is not None for m in module._modules.values())
 
 
 class HookCounter:
     """``with HookCounter(model) as c: model(x)`` then read ``c.records``, ``c.total_macs``.
 
-    ``skip_shape_preserving=True`` (what :func:`count` uses on meta) replaces the forward of
-    batch norm, activation, dropout and identity leaves by ``x -> x`` (and costcalc's residual
-    ``Add`` by a shape check) for the duration of the block: their hooks still fire and price
-    them from the input shape, but torch does not run their meta kernels, which are Python
-    decompositions costing up to ~1 ms a call (95% of counting time on MobileNet v2). The
-    instance attribute is removed again on exit, even on error. Convolutions, linear layers,
-    pooling and concatenation still run, so their output shapes are torch's, not costcalc's.
+    ``shape_rules=True`` (what :func:`count` uses on meta) gives every leaf that has a rule in
+    :mod:`costcalc.counting.shapes` an instance-level ``forward`` for the duration of the block:
+    it makes the output from the module's attributes (``torch.empty`` on meta, or the input
+    itself for batch norm, activations, dropout and identity) instead of running torch's meta
+    kernel, which for these layers is Python code costing 20-1000 µs a call. The hooks fire as
+    before and price the layer from the shapes they see. Where a rule does not apply (another
+    device, a mismatched channel count, keyword arguments...) the real forward runs, so torch
+    still raises every error it would. The instance attribute is removed on exit, even on error.
+
+    With ``shape_rules=False`` every leaf runs its torch kernel, so each record's
+    ``actual_out_shape`` is torch's; :func:`costcalc.counting.verify.verify_model` counts that
+    way, which keeps its hook column independent of costcalc's shape arithmetic.
     """
 
-    def __init__(self, model: nn.Module, skip_shape_preserving: bool = False):
+    def __init__(self, model: nn.Module, shape_rules: bool = False):
         self.model = model
-        self.skip_shape_preserving = skip_shape_preserving
+        self.shape_rules = shape_rules
         self.records: list[Record] = []
         self.unsupported: dict[str, str] = {}  # module name -> type name
         self._handles: list = []
-        self._skipped: list = []  # (module, its own instance-level forward or None)
+        self._ruled: list = []  # (module, its own instance-level forward or None)
         self._calls: dict[str, int] = {}
 
     def __enter__(self) -> "HookCounter":
@@ -188,28 +182,30 @@ class HookCounter:
         self.unsupported.clear()
         self._calls.clear()
         for name, module in self.model.named_modules():
-            if any(True for _ in module.children()):
+            if not is_leaf(module):
                 continue
             handler = _HANDLERS.get(type(module))
             if handler is None:
                 self.unsupported[name] = type(module).__name__
                 continue
             self._handles.append(module.register_forward_hook(self._hook(name, handler)))
-            if self.skip_shape_preserving and type(module) in SHAPE_PRESERVING:
-                self._skipped.append((module, module.__dict__.get("forward")))
-                module.__dict__["forward"] = SHAPE_PRESERVING[type(module)]  # instance attribute
+            rule = shapes.RULES.get(type(module)) if self.shape_rules else None
+            if rule is not None:
+                own = module.__dict__.get("forward")
+                self._ruled.append((module, own))
+                module.__dict__["forward"] = _ruled_forward(module, rule, own or module.forward)
         return self
 
     def __exit__(self, *exc) -> None:
         for h in self._handles:
             h.remove()
         self._handles.clear()
-        for module, own in self._skipped:
+        for module, own in self._ruled:
             if own is None:
                 module.__dict__.pop("forward", None)
             else:
                 module.__dict__["forward"] = own
-        self._skipped.clear()
+        self._ruled.clear()
 
     def _hook(self, name: str, handler):
         def hook(module, inputs, output):
@@ -236,12 +232,38 @@ class HookCounter:
         return {r.name: r for r in self.records}
 
 
-def count(model: nn.Module, input_shape: tuple, device: str = "meta") -> HookCounter:
-    """Run one forward pass of ``model`` on an empty tensor of ``input_shape`` under hooks.
+def _ruled_forward(module: nn.Module, rule, real):
+    def forward(*args, **kwargs):
+        out = None if kwargs else rule(module, *args)
+        return real(*args, **kwargs) if out is None else out
 
-    On ``meta`` the shape-preserving leaves are not run (see :class:`HookCounter`)."""
+    return forward
+
+
+class _EvalMode:
+    """Every module in eval mode for the block, each one's own flag restored on exit."""
+
+    def __init__(self, model: nn.Module):
+        self.modules = [m for m in model.modules() if m.training]
+
+    def __enter__(self):
+        for m in self.modules:
+            m.__dict__["training"] = False  # what nn.Module.eval() sets, without its recursion
+
+    def __exit__(self, *exc):
+        for m in self.modules:
+            m.__dict__["training"] = True
+
+
+def count(model: nn.Module, input_shape: tuple, device: str = "meta",
+          shape_rules: bool | None = None) -> HookCounter:
+    """Run one forward pass of ``model`` in eval mode on an empty tensor of ``input_shape``
+    under hooks; the model's training flags are as they were afterwards.
+
+    ``shape_rules`` (default: on for ``meta``) makes outputs from module attributes instead of
+    running torch's meta kernels; see :class:`HookCounter`."""
     x = torch.empty(input_shape, device=device)
-    model.eval()
-    with torch.no_grad(), HookCounter(model, skip_shape_preserving=device == "meta") as counter:
+    rules = device == "meta" if shape_rules is None else shape_rules
+    with torch.no_grad(), _EvalMode(model), HookCounter(model, shape_rules=rules) as counter:
         model(x)
     return counter

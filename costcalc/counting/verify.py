@@ -54,7 +54,7 @@ def verify_model(resolved: Resolved, batch: int = 1) -> Verification:
 
     model = build_model(resolved)
     shape = (batch, 3, resolved.resolution, resolved.resolution)
-    counter = hooks.count(model, shape)
+    counter = hooks.count(model, shape, shape_rules=False)  # torch's shapes
     records = counter.by_name()
     aten_macs = aten.count_macs(model, shape)
     checks = []
