@@ -42,6 +42,30 @@ def test_symbolic_hooks_aten_agree(name, resolution, alpha):
     assert sum(c.hook_macs for c in v.checks) == m.macs
 
 
+@pytest.mark.parametrize("name", list(ARCHS))
+def test_shape_rules_count_what_torch_kernels_count(name):
+    """count()'s shape rules (costcalc.counting.shapes) on every architecture: every record —
+    name, input shape, cost and output shape — equals a pass that runs torch's meta kernels."""
+    m = resolve_model(name, resolution=160)
+    model = build_model(m)
+    shape = (2, 3, 160, 160)
+    fast, slow = count(model, shape), count(model, shape, shape_rules=False)
+    assert fast.shape_rules and not slow.shape_rules
+    assert fast.records == slow.records and fast.total_macs == 2 * m.macs
+    assert all(r.shape_ok for r in fast.records)
+
+
+def test_count_leaves_training_flags_as_they_were():
+    with torch.device("meta"):
+        net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Dropout(0.5))
+    net[2].eval()  # a mixed model: one leaf already in eval mode
+    seen = []
+    net[1].register_forward_pre_hook(lambda mod, i: seen.append(mod.training))
+    count(net, (1, 3, 8, 8))
+    assert seen == [False]  # counted in eval mode
+    assert [mod.training for mod in net.modules()] == [True, True, True, False]
+
+
 def test_batch_scales_every_column():
     m = resolve_model("mobilenet_v2", alpha=0.5, resolution=96)
     v = verify_model(m, batch=3)
