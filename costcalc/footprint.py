@@ -8,11 +8,13 @@ exist in memory whole. The accounting has two rules, both read off the paper:
 
 - **fused**: batch norm and the activation are applied to their conv's output in place, so a
   conv → BN → activation group is one tensor (and flatten is a view: no tensor).
-- **streamed bottlenecks** (paper §5, "memory efficient inference"; MobileNet v2 only): inside an
-  inverted residual block the expanded tensor is computed and consumed in slices, so only the
-  bottleneck tensors between blocks are materialized. The caption's "trick" for the first layer
-  treats the first conv as block 1's expansion, and the last 1×1 conv is consumed by the global
-  pool the same way. MobileNet v1 has no such blocks: every layer's output is materialized.
+- **streamed bottlenecks** (paper §5, "memory efficient inference"; MobileNet v2 and v3):
+  inside an inverted residual block the expanded tensor is computed and consumed in slices, so
+  only the bottleneck tensors between blocks are materialized. The caption's "trick" for the
+  first layer treats the first conv as block 1's expansion, and the last 1×1 conv is consumed
+  by the global pool the same way. A v3 block with squeeze-and-excitation cannot stream its
+  expanded tensor: the gate needs the global pool of all of it first, so the scaled tensor is
+  materialized whole. MobileNet v1 has no such blocks: every layer's output is materialized.
 
 Pure Python on the resolved spec: no torch.
 """

@@ -244,6 +244,13 @@ def add(c, h, w) -> Cost:
     return Cost("add", (c, h, w), ops=c * h * w)
 
 
+@register("scale", "mul")
+def scale(c, h, w) -> Cost:
+    """Per-channel scaling of a C×H×W map by a C×1×1 gate (squeeze-and-excitation): one
+    multiply per element."""
+    return Cost("scale", (c, h, w), ops=c * h * w)
+
+
 @register("concat", "concat")
 def concat(channels, h, w) -> Cost:
     """Channel concatenation: no arithmetic, only data movement."""

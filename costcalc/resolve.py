@@ -134,6 +134,25 @@ class Resolver:
         c, h, w = self._shapes[a]
         return self._add(id, "add", dict(c=c, h=h, w=w), [a, b])
 
+    def scale(self, id, src, gate) -> str:
+        """src (C×H×W) times gate (C×1×1), channel by channel."""
+        c, h, w = self._shapes[src]
+        if self._shapes[gate] != (c, 1, 1):
+            raise AssertionError(f"scale {id}: gate {self._shapes[gate]} for a map {(c, h, w)}")
+        return self._add(id, "scale", dict(c=c, h=h, w=w), [src, gate])
+
+    def squeeze_excite(self, id, squeeze, act="relu", gate="hardsigmoid", src=None) -> str:
+        """Squeeze-and-excitation (Hu et al.; MobileNet v3): global pool → 1×1 conv to
+        ``squeeze`` channels (bias) → act → 1×1 conv back (bias) → gate → scale the input."""
+        src = src or self._last
+        c = self._shapes[src][0]
+        self.global_pool(f"{id}_pool", src=src)
+        self.conv(f"{id}_reduce", squeeze, 1, bias=True)
+        self.act(f"{id}_{act}", act)
+        self.conv(f"{id}_expand", c, 1, bias=True)
+        g = self.act(f"{id}_{gate}", gate)
+        return self.scale(f"{id}_scale", src, g)
+
     def concat(self, id, srcs) -> str:
         srcs = list(srcs)
         if len(srcs) == 1:

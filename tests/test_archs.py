@@ -2,7 +2,8 @@
 by the rounding the papers use, and every known discrepancy tied to the number that explains it.
 
 Sources: MobileNet v1 (arXiv 1704.04861) Tables 2, 4-9; MobileNet v2 (arXiv 1801.04381) Table 4
-and §3.3; GoogLeNet (arXiv 1409.4842) Table 1; VGG (arXiv 1409.1556) configuration D.
+and §3.3; MobileNet v3 (arXiv 1905.02244) Tables 1-3 and torchvision's published parameter counts
+for its mobilenet_v3_large / _small weights (5,483,032 and 2,542,856); GoogLeNet (arXiv 1409.4842) Table 1; VGG (arXiv 1409.1556) configuration D.
 No torch here: everything is the resolved spec (costcalc.resolve).
 """
 
@@ -174,6 +175,72 @@ def test_mobilenet_v2_width_1_4_explained():
     assert f"{round(m.macs / M)}M" in text and f"{round(m.params() / M, 2)}M" in text
     ref = next(r for r in PUBLISHED["mobilenet_v2"] if r.alpha == 1.4)
     assert round(m.macs / M) != ref.macs_m  # not reproduced: that is why it is explained
+
+
+# -- MobileNet v3 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,macs,weights,bias,bn,paper_macs,paper_params", [
+    ("mobilenet_v3_large", 216_589_760, 5_451_272, 5_458_632, 5_483_032, 219, 5.4),
+    ("mobilenet_v3_small", 56_510_400, 2_525_832, 2_530_744, 2_542_856, 56, 2.5),
+])
+def test_mobilenet_v3_exact(name, macs, weights, bias, bn, paper_macs, paper_params):
+    m = resolve_model(name)
+    assert (m.macs, m.params(), m.params("bias"), m.params("bn")) == (macs, weights, bias, bn)
+    # torchvision's weights metadata: num_params 5,483,032 (large) and 2,542,856 (small), and
+    # "_ops" 0.217 / 0.057 GFLOPS: the same architecture, to the parameter.
+    assert round(m.macs / 1e9, 3) == {"mobilenet_v3_large": 0.217, "mobilenet_v3_small": 0.057}[name]
+    ref = PUBLISHED[name][0]
+    assert (ref.macs_m, ref.params_m) == (paper_macs, paper_params)
+    assert math.floor(m.params() / 100_000) / 10 == paper_params  # the papers truncate (v2: 3.4M)
+
+
+def test_mobilenet_v3_small_reproduces_the_paper_large_is_explained():
+    small, large = resolve_model("mobilenet_v3_small"), resolve_model("mobilenet_v3_large")
+    # 56,510,400: 56M truncated, as the v2 paper truncates 300,774,272 to 300M
+    assert small.macs // M == 56 and explanation(small) is None
+    assert large.macs // M == 216 and round(large.macs / M) == 217  # 219 either way: explained
+    text = explanation(large)
+    assert f"{large.macs:,}" in text and "5,483,032" in text and f"{large.params():,}" in text
+    ops = {act: sum(l.cost.ops for l in large.layers if l.act == act) for act in ("hardswish",)}
+    scale = sum(l.cost.ops for l in large.layers if l.kind == "scale")
+    assert f"{ops['hardswish']:,}" in text and f"{scale:,}" in text
+
+
+def test_mobilenet_v3_blocks():
+    m = resolve_model("mobilenet_v3_large")
+    ids = {l.id for l in m.layers}
+    # block 1 (16 → 16, expansion 16): no expand conv, a residual; block 2 (stride 2): none
+    assert "b1_expand" not in ids and "b1_add" in ids and "b2_add" not in ids
+    # block 4: 5×5 depthwise over 72 channels at stride 2, 56 → 28: 5·5·72·28·28 = 1,411,200
+    dw = m.layer("b4_dw")
+    assert dw.cost.macs == 25 * 72 * 28 * 28 == 1_411_200 and dw.tag == "Conv DW 5×5"
+    # its squeeze-and-excite: 72 // 4 = 18 → make_divisible(18, 8) = 24 (16 < 0.9·18, so 24);
+    # reduce 72·24 and expand 24·72 at 1×1, with biases; the gate scales 72·28·28 = 56,448 values
+    assert m.layer("b4_se_reduce").cost.macs == 72 * 24 and m.layer("b4_se_reduce").cost.bias == 24
+    assert m.layer("b4_se_expand").cost.macs == 24 * 72 and m.layer("b4_se_expand").cost.bias == 72
+    assert m.layer("b4_se_hardsigmoid").act == "hardsigmoid"
+    scale = m.layer("b4_se_scale")
+    assert scale.inputs == ("b4_dw_relu", "b4_se_hardsigmoid") and scale.cost.ops == 56_448
+    assert m.layer("b4_project").inputs == ("b4_se_scale",)
+    # the head: 1×1 conv to 6·160 = 960, pool, FC 960 → 1280 (h-swish), FC 1280 → 1000
+    assert m.layer("conv_last").args["c_out"] == 960
+    assert m.layer("fc1").cost.macs == 960 * 1280 and m.layer("fc").cost.macs == 1280 * 1000
+    assert sum(l.id.endswith("_se_scale") for l in m.layers) == 8  # SE in 8 of 15 blocks
+    assert sum(l.id.endswith("_se_scale") for l in resolve_model("mobilenet_v3_small").layers) == 9
+
+
+@pytest.mark.parametrize("name,alpha,first,last_conv,head", [
+    ("mobilenet_v3_large", 0.75, 16, 720, 960),   # 16·0.75 = 12 → 16; 160·0.75 = 120, ×6; 1280·0.75
+    ("mobilenet_v3_large", 1.25, 24, 1200, 1600),  # 20 → 24; 200 → 200, ×6; 1600
+    ("mobilenet_v3_small", 0.5, 8, 288, 512),     # 8; 96·0.5 = 48, ×6; 1024·0.5
+])
+def test_mobilenet_v3_width(name, alpha, first, last_conv, head):
+    # torchvision's _width_mult: make_divisible(c·α, 8) on every channel count, the head too
+    m = resolve_model(name, alpha=alpha)
+    assert m.layer("conv1").args["c_out"] == first
+    assert m.layer("conv_last").args["c_out"] == last_conv
+    assert m.layer("fc1").args["out_features"] == head
+    assert all(l.args["c_out"] % 8 == 0 for l in m.layers if l.kind == "conv2d")
 
 
 def test_mobilenet_v2_residuals():
@@ -364,6 +431,7 @@ def test_dense_block_without_bottleneck():
 
 def test_registry_names():
     assert set(ARCHS) == {"mobilenet_v1", "mobilenet_v1_conv", "mobilenet_v1_shallow", "mobilenet_v2",
+                          "mobilenet_v3_large", "mobilenet_v3_small",
                           "dense1_mobilenet", "dense2_mobilenet", "vgg16", "googlenet"}
 
 

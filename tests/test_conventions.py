@@ -21,6 +21,7 @@ from costcalc.profile.target import load_model  # noqa: E402
 
 FIXTURE = str(Path(__file__).parent / "fixtures" / "functional_net.py") + ":build"
 CASES = [("mobilenet_v1", (1, 3, 224, 224)), ("mobilenet_v2", (1, 3, 224, 224)),
+         ("mobilenet_v3_small", (1, 3, 224, 224)),  # SE: a gate multiply, h-swish, h-sigmoid
          (FIXTURE, (1, 3, 32, 32))]
 
 
@@ -63,7 +64,7 @@ TOOLS = {"fvcore": ("fvcore", _fvcore), "ptflops": ("ptflops", _ptflops),
          "torchinfo": ("torchinfo", _torchinfo)}
 
 
-@pytest.mark.parametrize("target,shape", CASES, ids=["v1", "v2", "functional"])
+@pytest.mark.parametrize("target,shape", CASES, ids=["v1", "v2", "v3_small", "functional"])
 @pytest.mark.parametrize("tool", list(TOOLS))
 def test_convention_equals_tool(tool, target, shape):
     module, run = TOOLS[tool]

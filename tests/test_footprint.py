@@ -55,6 +55,19 @@ def test_mobilenet_v2_streams_its_bottlenecks():
     assert "b3_add" in names  # residual sums are block outputs: materialized
 
 
+def test_mobilenet_v3_streams_but_materializes_what_its_gates_scale():
+    fp = materialized(resolve_model("mobilenet_v3_large"))
+    assert fp.streamed
+    sides = _sides(fp)
+    # 112 px: conv1 (16 ch, h-swish) streamed into block 1, whose output 112·112·16 remains
+    assert sides[112] == ("b1_project", 16, 112 * 112 * 16 * 2)  # 401,408
+    # 14 px: block 12's SE pools all of its 672-channel depthwise output before scaling it, so
+    # the scaled map cannot stream: 14·14·672 = 131,712 values
+    assert sides[14] == ("b12_se_scale", 672, 14 * 14 * 672 * 2)
+    names = {t.layer for t in fp.tensors}
+    assert "b12_dw" not in names and "b12_expand" not in names  # the expansion still streams
+
+
 def test_without_streaming_v2_needs_more_than_v1():
     fp = materialized(resolve_model("mobilenet_v2"), stream=False)
     assert fp.peak.largest.layer == "b2_expand"

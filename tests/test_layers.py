@@ -205,6 +205,7 @@ ARGS: dict[str, dict] = {
     "max_pool": dict(c=3, h=9, w=8, k=3, stride=2, padding=1),
     "global_avg_pool": dict(c=5, h=6, w=7),
     "add": dict(c=5, h=6, w=7),
+    "scale": dict(c=5, h=6, w=7),
     "concat": dict(channels=[3, 5, 8], h=6, w=7),
     "channel_shuffle": dict(c=12, h=5, w=5, groups=3),
     "standard": dict(Dk=3, M=4, N=6, Df=7),

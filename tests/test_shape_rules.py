@@ -134,6 +134,10 @@ def test_concat_and_add(cs, h, other_h):
     _agree(ops.Add(), xs[0], xs[0])
     # a broadcasting add: torch allows it, the rule leaves it to torch (costcalc's Add never broadcasts)
     _agree(ops.Add(), _x(1, cs[0], h, h), _x(1, 1, h, h), must_apply=cs[0] == 1)
+    # squeeze-and-excitation's gate: N×C×1×1; a gate of other channels or sides is torch's call
+    _agree(ops.Scale(), xs[0], _x(1, cs[0], 1, 1))
+    _agree(ops.Scale(), xs[0], _x(1, cs[0] + 1, 1, 1), must_apply=False)
+    _agree(ops.Scale(), xs[0], _x(1, cs[0], other_h, other_h), must_apply=False)
 
 
 def test_rules_decline_what_they_do_not_cover():

@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..errors import CostcalcError, require_positive
 from ..resolve import Resolved, Resolver, check_resolution
-from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2
+from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2, mobilenet_v3
 from .published import PUBLISHED, Ref
 
 
@@ -42,6 +42,10 @@ _register(Arch("mobilenet_v1_conv", "MobileNet v1, full convolutions",
 _register(Arch("mobilenet_v1_shallow", "Shallow MobileNet v1",
                partial(mobilenet_v1.build, variant="shallow")))
 _register(Arch("mobilenet_v2", "MobileNet v2", mobilenet_v2.build, width_rule="divisible8"))
+_register(Arch("mobilenet_v3_large", "MobileNet v3 Large", partial(mobilenet_v3.build, size="large"),
+               width_rule="divisible8"))
+_register(Arch("mobilenet_v3_small", "MobileNet v3 Small", partial(mobilenet_v3.build, size="small"),
+               width_rule="divisible8"))
 _register(Arch("dense1_mobilenet", "Dense1-MobileNet", dense_mobilenet.build_dense1,
                options=("growth_rate",)))
 _register(Arch("dense2_mobilenet", "Dense2-MobileNet", dense_mobilenet.build_dense2,

@@ -112,6 +112,12 @@ def _add(m, xs, y) -> Cost:
     return layers.add(c, h, w)
 
 
+@handles(ops.Scale)
+def _scale_op(m, xs, y) -> Cost:
+    _, c, h, w = xs[0].shape
+    return layers.scale(c, h, w)
+
+
 @handles(ops.Concat)
 def _concat(m, xs, y) -> Cost:
     _, _, h, w = xs[0].shape

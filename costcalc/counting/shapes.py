@@ -184,6 +184,16 @@ def add(m, a=None, b=None, *rest):
     return a
 
 
+@rule(ops.Scale)
+def scale(m, x=None, gate=None, *rest):
+    # x * gate with an N×C×1×1 gate; any other broadcast is left to torch
+    if rest or not _meta4d(x) or not _meta4d(gate, x.shape[1], x.dtype):
+        return None
+    if gate.shape[0] != x.shape[0] or gate.shape[2:] != (1, 1):
+        return None
+    return x
+
+
 @rule(ops.Concat)
 def concat(m, *xs):
     if not xs or not all(_meta4d(t, dtype=xs[0].dtype) for t in xs):

@@ -37,7 +37,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hardswish": nn.Hardswish,
 
 
 def _module(layer) -> nn.Module:
-    from .ops import Add, Concat
+    from .ops import Add, Concat, Scale
 
     a = layer.args
     if layer.kind == "conv2d":
@@ -61,6 +61,8 @@ def _module(layer) -> nn.Module:
         return Add()
     if layer.kind == "concat":
         return Concat()
+    if layer.kind == "scale":
+        return Scale()
     raise KeyError(f"no torch module for layer kind {layer.kind!r}")
 
 

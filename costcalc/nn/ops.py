@@ -1,4 +1,5 @@
-"""Functional operations as leaf modules, so forward hooks see them (adds, concatenation)."""
+"""Functional operations as leaf modules, so forward hooks see them (adds, scaling,
+concatenation)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ class Add(nn.Module):
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return a + b
+
+
+class Scale(nn.Module):
+    """Per-channel scaling: an N×C×H×W map times an N×C×1×1 gate (squeeze-and-excitation)."""
+
+    def forward(self, x: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
+        return x * gate
 
 
 class Concat(nn.Module):

@@ -209,7 +209,8 @@ def _module_attrs(m: nn.Module) -> dict:
 
 _KIND_CATEGORY = {"conv2d": "conv", "conv_transpose2d": "conv", "linear": "linear",
                   "batch_norm": "norm", "activation": "activation", "avg_pool": "pool",
-                  "max_pool": "pool", "global_avg_pool": "pool", "add": "add", "concat": "concat"}
+                  "max_pool": "pool", "global_avg_pool": "pool", "add": "add", "concat": "concat",
+                  "scale": "other"}
 
 
 class _Hooks(HookCounter):

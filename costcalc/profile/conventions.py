@@ -52,6 +52,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import CostcalcError
+from ..nn import ops
 from .aten_ops import CATEGORIES, Event, Profile, _numel
 
 CONVENTIONS: dict[str, Callable[[Profile], dict]] = {}
@@ -165,6 +166,8 @@ def _jit_events(p: Profile):
             yield "avg_pool2d", e, t
         elif issubclass(t, nn.LeakyReLU):
             yield "leaky_relu", e, t
+        elif issubclass(t, ops.Scale):  # x * gate: the trace records aten::mul
+            yield "mul", e, t
         else:
             yield type(t).__name__, e, t
 
