@@ -125,8 +125,8 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
     rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
     cols = [Column("category", "category")] + [Column(n, n, "right", integer) for n in t]
     styles = [None] * len(CATEGORIES) + ["bold"]
-    data = {"target": p.label, "input": list(p.input_shape), "by_convention": t,
+    data = {"target": p.label, "input": list(p.input_shape), "device": device, "by_convention": t,
             "totals": {n: sum(v.values()) for n, v in t.items()}, "unattributed": p.unattributed}
     notes = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1."] + _notes(p)
-    emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)}: counts by convention",
+    emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)} on {device}: counts by convention",
                        row_styles=styles)], data, notes), fmt)
