@@ -144,8 +144,8 @@ def _same(m, x=None, *rest):
 
 @rule(nn.BatchNorm2d)
 def batch_norm2d(m: nn.BatchNorm2d, x=None, *rest):
-    if rest or not _meta4d(x, m.num_features):
-        return None
+    if rest or m.training or not _meta4d(x, m.num_features):
+        return None  # training mode has its own checks (one value per channel): torch's call
     if m.affine and (m.weight.device != META or m.weight.dtype != x.dtype):
         return None
     return x
