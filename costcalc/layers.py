@@ -181,6 +181,9 @@ def conv_transpose2d(c_in, c_out, h, w, kh, kw=None, stride=1, padding=0, output
     (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     oph, opw = _pair(output_padding)
     _check_groups(c_in, c_out, groups)
+    if _is_int(oph, opw, sh, sw, dh, dw) and (oph >= max(sh, dh) or opw >= max(sw, dw)):
+        raise ShapeError(f"output padding {oph}×{opw} must be smaller than either stride "
+                         f"{sh}×{sw} or dilation {dh}×{dw}")  # torch's rule
     ho = transposed_out_side(h, kh, sh, ph, dh, oph)
     wo = transposed_out_side(w, kw, sw, pw, dw, opw)
     if _is_int(ho, wo) and (ho < 1 or wo < 1):

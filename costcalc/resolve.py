@@ -224,5 +224,6 @@ PARAM_CONVENTIONS = {
 
 def check_resolution(resolution: int, min_side: int, name: str) -> None:
     if resolution < min_side:
-        raise CostcalcError(f"resolution {resolution} is too small for {name}: its strides need "
-                            f"at least {min_side} px")
+        raise CostcalcError(f"resolution {resolution} is too small for {name}: costcalc needs at "
+                            f"least {min_side} px, which its {min_side.bit_length() - 1} stride-2 stages halve to 1×1 "
+                            f"(a smaller input gets there only through padding, if at all)")

@@ -248,3 +248,76 @@ def test_conv2d_padding_same(k, d):
     assert tuple(rec.actual_out_shape) == (6, 10, 10)
     assert rec.shape_ok, f"hooks expected {rec.cost.out_shape}, torch gave {rec.actual_out_shape}"
     assert counter.total_macs == k * k * 4 * 6 * 10 * 10 == aten.count_macs(conv, (1, 4, 10, 10))[""]
+
+
+# -- calls the counter must take as torch takes them (from a new-user review) -----------------
+
+class _Calls(nn.Module):
+    """One conv called by keyword, one pool returning indices, one unbatched conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2, return_indices=True)
+        self.single = nn.Conv2d(4, 2, 1)
+        self.shuffle = nn.ChannelShuffle(2)
+
+    def forward(self, x):
+        y = self.conv(input=x)  # keyword argument
+        y, _ = self.pool(y)
+        z = self.single(y[0])  # C×H×W: torch takes it as one image
+        return self.shuffle(z.unsqueeze(0).flatten(2))  # 1×2×16: a 3-D channel shuffle
+
+
+@pytest.mark.parametrize("shape_rules", [True, False])
+def test_keyword_calls_indices_and_unbatched_inputs(shape_rules):
+    with torch.device("meta"):
+        net = _Calls()
+    c = hooks.count(net, (2, 3, 8, 8), shape_rules=shape_rules)
+    r = c.by_name()
+    assert r["conv"].cost.macs == 2 * 3 * 3 * 3 * 4 * 8 * 8  # 13,824: batch 2 scales it
+    assert r["pool"].actual_out_shape == (4, 4, 4) and r["pool"].shape_ok
+    assert r["single"].in_shape == (4, 4, 4) and r["single"].actual_out_shape == (2, 4, 4)
+    assert r["single"].cost.macs == 4 * 2 * 4 * 4  # 128: one image, not four
+    assert r["shuffle"].actual_out_shape == (2, 16) and r["shuffle"].shape_ok
+    assert all(x.shape_ok for x in c.records) and not c.unsupported
+    per_module = aten.count_macs(net, (2, 3, 8, 8))
+    assert per_module["conv"] == r["conv"].cost.macs and per_module["single"] == r["single"].cost.macs
+
+
+def test_conv_transpose_checks_torch_makes_on_cpu_but_not_on_meta():
+    from costcalc.errors import ShapeError
+
+    with torch.device("meta"):
+        up = nn.ConvTranspose2d(4, 6, 3)
+    with pytest.raises(ShapeError, match="fed 5 channels"):
+        hooks.count(up, (1, 5, 5, 5))
+    with torch.device("meta"):
+        bad_op = nn.ConvTranspose2d(4, 6, 3, stride=1, output_padding=1)
+    with pytest.raises(ShapeError, match="output padding"):
+        hooks.count(bad_op, (1, 4, 5, 5))
+    with pytest.raises(RuntimeError):  # and CPU agrees that it is an error
+        nn.ConvTranspose2d(4, 6, 3, stride=1, output_padding=1)(torch.zeros(1, 4, 5, 5))
+
+
+def test_conv_transpose_with_output_size():
+    class Up(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.up = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1)
+
+        def forward(self, x):
+            return self.up(x, output_size=[12, 12])  # 11×11 by default; 12×12 asked for
+
+    with torch.device("meta"):
+        net = Up()
+    rec = hooks.count(net, (1, 4, 6, 6)).records[0]
+    assert rec.actual_out_shape == (4, 12, 12) and rec.shape_ok
+    assert rec.cost.macs == 3 * 3 * 4 * 4 * 6 * 6  # 5,184: on the input positions either way
+
+
+def test_batch_statistics_checks_survive_the_shape_rules():
+    with torch.device("meta"):  # eval, but no running statistics: batch statistics, as training
+        bn = nn.BatchNorm2d(3, track_running_stats=False)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        hooks.count(bn, (1, 3, 1, 1))

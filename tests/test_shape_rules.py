@@ -117,8 +117,12 @@ def test_batch_norm_and_shape_preserving(c, extra, affine, h):
     # training mode: torch rejects one value per channel (1×1 maps, batch 1); the rule declines
     _agree(nn.BatchNorm2d(c, device="meta").train(), _x(1, c, h, h), must_apply=False)
     _agree(nn.PReLU(c, device="meta"), _x(1, c + extra, h, h))
-    for m in (nn.ReLU6(), nn.Hardswish(), nn.Dropout(0.2), nn.Identity(), nn.PReLU(device="meta")):
+    for m in (nn.ReLU6(), nn.Hardswish(), nn.Dropout(0.2), nn.Identity(), nn.PReLU(device="meta"),
+              nn.GELU(), nn.GELU("tanh"), nn.Softmax(1)):
         assert _agree(m, _x(1, c, h, h)).shape == (1, c, h, h)
+    _agree(nn.PReLU(device="meta"), _x(1, c, h, h, torch.float16))  # weight float32: torch refuses
+    _agree(nn.GELU("bogus"), _x(1, c, h, h))  # torch refuses the approximation's name
+    _agree(nn.Softmax(5), _x(1, c, h, h), must_apply=False)  # no such dim; meta lets it pass
 
 
 @settings(max_examples=60, deadline=None)

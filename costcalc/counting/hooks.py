@@ -20,6 +20,7 @@ from torch import nn
 from .. import layers
 from . import shapes
 from ..nn import ops
+from ..errors import ShapeError
 from ..layers import Cost
 
 # A handler takes (module, inputs: tuple of tensors, output) and returns the Cost per item.
@@ -57,11 +58,18 @@ def _conv2d(m: nn.Conv2d, xs, y) -> Cost:
 @handles(nn.ConvTranspose2d)
 def _conv_t2d(m: nn.ConvTranspose2d, xs, y) -> Cost:
     _, c, h, w = xs[0].shape
+    if c != m.in_channels:  # torch checks this on CPU but not on meta
+        raise ShapeError(f"ConvTranspose2d({m.in_channels}, {m.out_channels}) was fed {c} "
+                         f"channels")
+    op = tuple(m.output_padding)
+    if len(xs) > 1 and xs[1] is not None:  # forward(x, output_size): torch widens output_padding
+        k, s, p, d = m.kernel_size, m.stride, m.padding, m.dilation
+        op = tuple(int(y.shape[2 + i]) - layers.transposed_out_side((h, w)[i], k[i], s[i], p[i], d[i])
+                   for i in range(2))
     return layers.conv_transpose2d(c, m.out_channels, h, w, *m.kernel_size,
                                    stride=tuple(m.stride), padding=tuple(m.padding),
-                                   output_padding=tuple(m.output_padding),
-                                   dilation=tuple(m.dilation), groups=m.groups,
-                                   bias=m.bias is not None)
+                                   output_padding=op, dilation=tuple(m.dilation),
+                                   groups=m.groups, bias=m.bias is not None)
 
 
 @handles(nn.Linear)
@@ -102,8 +110,9 @@ def _adaptive_avg(m, xs, y) -> Cost:
 
 @handles(nn.ChannelShuffle)
 def _shuffle(m, xs, y) -> Cost:
-    _, c, h, w = xs[0].shape
-    return layers.channel_shuffle(c, h, w, m.groups)
+    shape = tuple(xs[0].shape[1:])  # C×H×W, or any number of dimensions after the channels
+    return replace(layers.channel_shuffle(shape[0], math.prod(shape[1:]), 1, m.groups),
+                   out_shape=shape)
 
 
 @handles(ops.Add)
@@ -194,7 +203,8 @@ class HookCounter:
             if handler is None:
                 self.unsupported[name] = type(module).__name__
                 continue
-            self._handles.append(module.register_forward_hook(self._hook(name, handler)))
+            self._handles.append(module.register_forward_hook(_with_kwargs(self._hook(name, handler)),
+                                                              with_kwargs=True))
             rule = shapes.RULES.get(type(module)) if self.shape_rules else None
             if rule is not None:
                 own = module.__dict__.get("forward")
@@ -216,11 +226,17 @@ class HookCounter:
     def _hook(self, name: str, handler):
         def hook(module, inputs, output):
             x = inputs[0]
-            per_item = handler(module, inputs, output)
+            if isinstance(output, (tuple, list)):  # MaxPool2d(return_indices=True): (out, indices)
+                output = output[0]
             if isinstance(module, nn.Linear):
+                per_item = handler(module, inputs, output)
                 n = x.numel() // module.in_features
                 out_shape = tuple(output.shape[-1:])
+            elif x.dim() == 3 and isinstance(module, UNBATCHED_2D):  # C×H×W: one image
+                per_item = handler(module, (x.unsqueeze(0), *inputs[1:]), output.unsqueeze(0))
+                n, out_shape = 1, tuple(output.shape)
             else:
+                per_item = handler(module, inputs, output)
                 n = x.shape[0]
                 out_shape = tuple(output.shape[1:])
             self._calls[name] = self._calls.get(name, 0) + 1
@@ -236,6 +252,19 @@ class HookCounter:
 
     def by_name(self) -> dict[str, Record]:
         return {r.name: r for r in self.records}
+
+
+# 2-D layers that torch also runs on an unbatched C×H×W input (as one image).
+UNBATCHED_2D = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+
+
+def _with_kwargs(hook):
+    """A forward hook registered with_kwargs=True that hands ``hook`` every input, keyword
+    ones after the positional ones: ``conv(input=x)`` is counted like ``conv(x)``."""
+    def forward_hook(module, args, kwargs, output):
+        return hook(module, args + tuple(kwargs.values()) if kwargs else args, output)
+
+    return forward_hook
 
 
 def _ruled_forward(module: nn.Module, rule, real):

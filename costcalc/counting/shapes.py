@@ -144,8 +144,8 @@ def _same(m, x=None, *rest):
 
 @rule(nn.BatchNorm2d)
 def batch_norm2d(m: nn.BatchNorm2d, x=None, *rest):
-    if rest or m.training or not _meta4d(x, m.num_features):
-        return None  # training mode has its own checks (one value per channel): torch's call
+    if rest or m.training or not m.track_running_stats or not _meta4d(x, m.num_features):
+        return None  # batch statistics have their own check (one value per channel): torch's call
     if m.affine and (m.weight.device != META or m.weight.dtype != x.dtype):
         return None
     return x
@@ -160,11 +160,24 @@ for _t in (*ACTIVATIONS, *PASSTHROUGH):
 
 @rule(nn.PReLU)  # replaces _same: a per-channel PReLU checks the channel count
 def prelu(m: nn.PReLU, x=None, *rest):
-    if _same(m, x, *rest) is None or m.weight.device != META:
+    if _same(m, x, *rest) is None or m.weight.device != META or m.weight.dtype != x.dtype:
         return None
     if m.num_parameters != 1 and (x.dim() < 2 or x.shape[1] != m.num_parameters):
         return None
     return x
+
+
+@rule(nn.GELU)
+def gelu(m: nn.GELU, x=None, *rest):
+    return _same(m, x, *rest) if m.approximate in ("none", "tanh") else None
+
+
+@rule(nn.Softmax)
+def softmax(m: nn.Softmax, x=None, *rest):
+    y = _same(m, x, *rest)
+    if y is None or (m.dim is not None and not -max(x.dim(), 1) <= m.dim < max(x.dim(), 1)):
+        return None
+    return y
 
 
 @rule(nn.ChannelShuffle)

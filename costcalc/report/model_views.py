@@ -11,7 +11,7 @@ from ..units import human
 from .tables import Column, Report, Table, integer, percent
 
 MAC_KINDS = ("conv2d", "linear")
-SHOWN_KINDS = ("conv2d", "linear", "global_avg_pool", "avg_pool", "max_pool", "add", "concat")
+SHOWN_KINDS = ("conv2d", "linear", "global_avg_pool", "avg_pool", "max_pool", "add", "scale", "concat")
 
 
 def _shape(s) -> str:
@@ -68,10 +68,16 @@ def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list
     fp = materialized(m, dtype)
     alt = materialized(m, dtype, stream=False) if fp.streamed else None
     others = {r.side: r for r in alt.rows} if alt else {}
-    rows = [{"resolution": f"{r.side}×{r.side}", "channels": r.largest.shape[0], "tensor": r.largest.layer,
-             "values": r.values, "bytes": r.bytes,
-             **({"unstreamed_tensor": others[r.side].largest.layer, "unstreamed_bytes": others[r.side].bytes}
-                if r.side in others else {})} for r in fp.rows]
+    mine = {r.side: r for r in fp.rows}
+    rows = []
+    for side in sorted(mine.keys() | others.keys(), reverse=True):
+        # a resolution whose every tensor streams (v3 Small's 112 px) has no streamed row
+        r, o = mine.get(side), others.get(side)
+        rows.append({"resolution": f"{side}×{side}",
+                     **({"channels": r.largest.shape[0], "tensor": r.largest.layer, "values": r.values,
+                         "bytes": r.bytes} if r else {"channels": "", "tensor": "(all streamed)",
+                                                      "values": 0, "bytes": 0}),
+                     **({"unstreamed_tensor": o.largest.layer, "unstreamed_bytes": o.bytes} if o else {})})
     peak = fp.peak
     rows.append({"resolution": "max", "channels": peak.largest.shape[0], "tensor": peak.largest.layer,
                  "values": peak.values, "bytes": peak.bytes,
