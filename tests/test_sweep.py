@@ -46,7 +46,20 @@ def test_random_cells_equal_resolve_model(name, alphas, resolutions):
 @given(name=st.sampled_from(sorted(ARCHS)), alphas=alphas_st, resolutions=resolutions_st)
 def test_every_architecture_exact(name, alphas, resolutions):
     sw = sweep(name, alphas, resolutions)
-    assert sw.method == "closed form"
+    # MobileNet v3 drops a block's expansion conv where α makes it as wide as its input (and
+    # torchvision does too), so its layer set can move with α: then every cell is resolved
+    layer_sets = {tuple(l.id for l in resolve_model(name, a, resolutions[0]).layers) for a in alphas}
+    assert sw.method == "closed form" or len(layer_sets) > 1
+    _assert_exact(sw)
+
+
+def test_v3_layer_set_moves_with_alpha_and_the_sweep_resolves_every_cell():
+    # v3 Small's block 3 expands 24 → 88 channels; at α = 0.05 both round up to 8
+    # (make_divisible(1.2, 8) = make_divisible(4.4, 8) = 8), so the block has no expand conv
+    ids = [{l.id for l in resolve_model("mobilenet_v3_small", a, 32).layers} for a in (0.05, 1.0)]
+    assert "b3_expand" in ids[1] and "b3_expand" not in ids[0]
+    sw = sweep("mobilenet_v3_small", [0.05, 1.0], [32, 224])
+    assert sw.method == "per cell"
     _assert_exact(sw)
 
 
