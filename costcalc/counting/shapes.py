@@ -153,8 +153,8 @@ def batch_norm2d(m: nn.BatchNorm2d, x=None, *rest):
 
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.Hardswish, nn.Hardsigmoid, nn.SiLU, nn.Sigmoid, nn.GELU,
                nn.Tanh, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.Softmax)
-PASSTHROUGH = (nn.Identity, nn.Dropout, nn.Dropout2d)
-for _t in (*ACTIVATIONS, *PASSTHROUGH):
+_IDENTITY_IN_EVAL = (nn.Identity, nn.Dropout, nn.Dropout2d)
+for _t in (*ACTIVATIONS, *_IDENTITY_IN_EVAL):
     rule(_t)(_same)
 
 
