@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .hooks import is_leaf
+
 
 def count_macs(model: nn.Module, input_shape: tuple, device: str = "meta") -> dict[str, int]:
     """MACs per leaf module name (and '' for the whole model), from one forward pass."""
@@ -21,7 +23,7 @@ def count_macs(model: nn.Module, input_shape: tuple, device: str = "meta") -> di
         model(x)
     root = type(model).__name__
     counts = fc.get_flop_counts()
-    leaves = {n for n, m in model.named_modules() if not any(True for _ in m.children())}
+    leaves = {n for n, m in model.named_modules() if is_leaf(m)}
     out: dict[str, int] = {}
     for key, per_op in counts.items():
         name = "" if key in ("Global", root) else key[len(root) + 1:] if key.startswith(root + ".") else None

@@ -31,6 +31,9 @@ PASSTHROUGH = (nn.Identity, nn.Dropout, nn.Dropout2d, nn.Flatten, nn.Unflatten)
 
 ACTIVATIONS = shapes.ACTIVATIONS
 
+# 2-D layers that torch also runs on an unbatched C×H×W input (as one image).
+UNBATCHED_2D = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+
 
 def handles(*types):
     def deco(fn):
@@ -163,6 +166,7 @@ def _scale(cost: Cost, n: int) -> Cost:
 
 
 def is_leaf(module: nn.Module) -> bool:
+    """No child modules (what ``any(module.children())`` asks, without building a generator)."""
     return not any(m is not None for m in module._modules.values())
 
 
@@ -252,10 +256,6 @@ class HookCounter:
 
     def by_name(self) -> dict[str, Record]:
         return {r.name: r for r in self.records}
-
-
-# 2-D layers that torch also runs on an unbatched C×H×W input (as one image).
-UNBATCHED_2D = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
 
 
 def _with_kwargs(hook):

@@ -103,10 +103,6 @@ def linear(m: nn.Linear, x=None, *rest):
     return torch.empty((*x.shape[:-1], m.out_features), dtype=x.dtype, device=META)
 
 
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
-
-
 @rule(nn.MaxPool2d, nn.AvgPool2d)
 def pool2d(m, x=None, *rest):
     if rest or not _meta4d(x) or getattr(m, "return_indices", False):
@@ -114,9 +110,9 @@ def pool2d(m, x=None, *rest):
     if isinstance(m, nn.AvgPool2d) and m.divisor_override == 0:
         return None
     n, c, h, w = x.shape
-    k, p = _pair(m.kernel_size), _pair(m.padding)
-    s = _pair(m.stride) if m.stride is not None else k
-    d = _pair(getattr(m, "dilation", 1))
+    k, p = layers._pair(m.kernel_size), layers._pair(m.padding)
+    s = layers._pair(m.stride) if m.stride is not None else k
+    d = layers._pair(getattr(m, "dilation", 1))
     if any(pi > ki // 2 for pi, ki in zip(p, k)) or min(k + s + d) <= 0 or min(p) < 0:
         return None
     oh, ow = (_window(size, *a, ceil=m.ceil_mode) for size, a in zip((h, w), zip(k, s, p, d)))
@@ -129,7 +125,7 @@ def pool2d(m, x=None, *rest):
 def adaptive_pool2d(m, x=None, *rest):
     if rest or not _meta4d(x) or getattr(m, "return_indices", False) or 0 in x.shape[1:]:
         return None
-    size = _pair(m.output_size)
+    size = layers._pair(m.output_size)
     out = tuple(x.shape[2 + i] if v is None else v for i, v in enumerate(size))
     if min(out) < 0:
         return None

@@ -22,7 +22,7 @@ from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .. import layers
-from ..counting.hooks import HookCounter
+from ..counting.hooks import HookCounter, is_leaf
 from ..errors import CostcalcError
 
 # Categories every row falls in; reconcile's rows follow this order.
@@ -303,7 +303,7 @@ class Profiler:
         self._param_ids = {id(p) for p in self.model.parameters()} | {id(b) for b in self.model.buffers()}
         self.hooks = _Hooks(self.model, self).__enter__()
         self._rule_leaves = {n for n, m in self.model.named_modules()
-                             if not any(True for _ in m.children()) and n not in self.hooks.unsupported}
+                             if is_leaf(m) and n not in self.hooks.unsupported}
         for name, m in self.model.named_modules():
             self._handles.append(m.register_forward_pre_hook(self._push(name)))
             self._handles.append(m.register_forward_hook(self._pop(name), always_call=True))

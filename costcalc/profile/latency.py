@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..counting.hooks import ACTIVATIONS, HookCounter
+from ..counting.hooks import ACTIVATIONS, HookCounter, is_leaf
 from ..errors import CostcalcError, require_positive
 from ..layers import conv_tag
 from ..nn import ops
@@ -210,7 +210,7 @@ class LayerTimer:
 
     def __enter__(self) -> "LayerTimer":
         for name, module in self.model.named_modules():
-            if any(True for _ in module.children()):
+            if not is_leaf(module):
                 continue
             self._handles.append(module.register_forward_pre_hook(self._pre(name)))
             self._handles.append(module.register_forward_hook(self._post(name, module)))
