@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SHIM = Path(__file__).resolve().parent / "torchvision_shim"
+
+runpy.run_path(str(SHIM / "sitecustomize.py"))  # lets torchvision import here (see its docstring)
 
 
 def cli_env() -> dict:
@@ -18,6 +22,7 @@ def cli_env() -> dict:
     env.update(PYTHONUTF8="1", PYTHONIOENCODING="utf-8", NO_COLOR="1", MPLBACKEND="Agg")
     for var in ("FORCE_COLOR", "PYTHONWARNINGS"):
         env.pop(var, None)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SHIM), env.get("PYTHONPATH", "")) if p)
     return env
 
 
