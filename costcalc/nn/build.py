@@ -33,7 +33,7 @@ def build_compare_row(layer: str, st, groups: int = 1) -> tuple[nn.Module, tuple
 
 
 ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hardswish": nn.Hardswish,
-               "hardsigmoid": nn.Hardsigmoid, "sigmoid": nn.Sigmoid}
+               "hardsigmoid": nn.Hardsigmoid, "sigmoid": nn.Sigmoid, "silu": nn.SiLU}
 
 
 def _module(layer) -> nn.Module:
@@ -54,7 +54,9 @@ def _module(layer) -> nn.Module:
     if layer.kind == "avg_pool":
         return nn.AvgPool2d(a["k"], a["stride"], a["padding"])
     if layer.kind == "max_pool":
-        return nn.MaxPool2d(a["k"], a["stride"], a["padding"])
+        return nn.MaxPool2d(a["k"], a["stride"], a["padding"], ceil_mode=a.get("ceil_mode", False))
+    if layer.kind == "channel_shuffle":
+        return nn.ChannelShuffle(a["groups"])
     if layer.kind == "flatten":
         return nn.Flatten()
     if layer.kind == "add":
@@ -77,6 +79,11 @@ class GraphNet(nn.Module):
         super().__init__()
         self.plan = [(l.id, tuple(l.inputs)) for l in resolved_layers]
         for l in resolved_layers:
+            if hasattr(self, l.id):  # a spec's id such as "forward" or "training"
+                from ..errors import CostcalcError
+
+                raise CostcalcError(f"layer id {l.id!r} is a name torch's nn.Module uses; "
+                                    f"rename that layer in the spec")
             self.add_module(l.id, _module(l))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

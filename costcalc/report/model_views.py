@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..archs import ARCHS
+from ..archs import ARCHS, get
 from ..archs.published import EXPLAINED, V1_TABLE2, V2_TABLE3_MAX, V2_TABLE3_NOTE
 from ..resolve import PARAM_CONVENTIONS, Resolved
 from ..units import human
@@ -19,7 +19,7 @@ def _shape(s) -> str:
 
 
 def published_for(m: Resolved):
-    return [r for r in ARCHS[m.name].published
+    return [r for r in get(m.name).published
             if abs(r.alpha - m.alpha) < 1e-9 and r.resolution == m.resolution]
 
 
@@ -108,7 +108,7 @@ def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list
 
 def model_report(m: Resolved, per_layer=False, types=False, verification=None,
                  memory: str | None = None) -> Report:
-    arch = ARCHS[m.name]
+    arch = get(m.name)
     pubs = published_for(m)
     conventions = {name: m.params(name) for name in PARAM_CONVENTIONS}
     data = {"model": m.name, "title": arch.title, "alpha": m.alpha, "resolution": m.resolution,
