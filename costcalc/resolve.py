@@ -149,8 +149,9 @@ class Resolver:
                                            f"at least {self.min_channels}"))
             return self.min_channels
         if v < 1:
-            raise CostcalcError(f"{c} channels at α = {a:g} round to {v} under the "
-                                f"{self.width_rule!r} width rule")
+            raise CostcalcError(f"{c} channels × α {a:g} = {c * a:g} rounds to {v} under the "
+                                f"{self.width_rule!r} width rule (give a larger α, or set "
+                                f"min_channels)")
         if v != c * a:
             self.roundings.append(Rounding(self.context, c * a, v, self.width_rule))
         return v

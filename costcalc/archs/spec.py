@@ -314,27 +314,18 @@ class _Build:
                              f"stride over (the strides before it have taken the "
                              f"{self.r.resolution}-px input down to 1 px)")
 
-    def bn_act(self, id, p):
-        """BN and activation after the conv ``id``, as the block's options say."""
-        if p.get("bn", True):
-            self.r.bn(f"{id}_bn")
-        act = p.get("act", "none")
-        if act != "none":
-            self.r.act(f"{id}_{act}", act)
-        return self.r.last
-
-    def conv(self, id, src, c_out, k, s=1, g=1, p=None, act=None, bn=None, bias=None):
-        """conv → [BN] → [act] with the block's bias / bn / act unless told otherwise."""
+    def conv(self, id, src, c_out, k, s=1, g=1, p=None, act=None):
+        """conv → [BN] → [act] with the block's bias / bn / act (``act`` overrides)."""
         p = p or {}
         self.check_stride(src, s)
-        self.r.conv(id, c_out, k, s, g, bias=p.get("bias", False) if bias is None else bias,
-                    padding=p.get("padding"), src=src)
-        q = dict(p)
-        if act is not None:
-            q["act"] = act
-        if bn is not None:
-            q["bn"] = bn
-        return self.bn_act(id, q)
+        r = self.r
+        r.conv(id, c_out, k, s, g, bias=p.get("bias", False), padding=p.get("padding"), src=src)
+        if p.get("bn", True):
+            r.bn(f"{id}_bn")
+        act = p.get("act", "none") if act is None else act
+        if act != "none":
+            r.act(f"{id}_{act}", act)
+        return r.last
 
     def squeeze_excite(self, id, src, base, p):
         r = self.r
@@ -372,13 +363,13 @@ def _pointwise(b, id, p, src):
     return b.conv(id, src, b.out_channels(p, src), 1, p["s"], p["g"], p)
 
 
-@block("separable", "b{i}", c=REQUIRED, k=3, s=1, bn=True, act="relu", n=1,
-       scale_with_alpha=True, from_=None)
+@block("separable", "b{i}", one_of=(("c", "t"),), c=None, t=None, k=3, s=1, bn=True, act="relu",
+       n=1, scale_with_alpha=True, from_=None)
 def _separable(b, id, p, src):
-    """Depthwise separable conv (MobileNet v1): k×k depthwise (stride s), then 1×1 pointwise;
-    BN and activation after each."""
+    """Depthwise separable conv (MobileNet v1): k×k depthwise (stride s), then 1×1 pointwise
+    to c (or t × the input channels); BN and activation after each."""
     dw = b.conv(f"{id}_dw", src, b.r.shape(src)[0], p["k"], p["s"], "dw", p)
-    return b.conv(f"{id}_pw", dw, b.width(p["c"], p), 1, 1, 1, p)
+    return b.conv(f"{id}_pw", dw, b.out_channels(p, src), 1, 1, 1, p)
 
 
 @block("inverted_residual", "b{i}", one_of=(("t", "exp"),), c=REQUIRED, t=None, exp=None, k=3,
@@ -604,6 +595,14 @@ class Entry:
     params: dict  # block defaults, then the spec's [defaults], then the entry's keys
     rows: tuple  # one dict per row; a single layer is one row of {}
     where: tuple  # (line of the entry, line of each row)
+    merged: tuple = ()  # per row: params and the row's values, merged once
+    option_keys: tuple = ()  # per row: keys whose value names a spec option
+
+    def __post_init__(self):
+        merged = tuple({**self.params, **row} for row in self.rows)
+        object.__setattr__(self, "merged", merged)
+        object.__setattr__(self, "option_keys", tuple(
+            tuple(k for k, v in p.items() if isinstance(v, str) and KEYS[k].option) for p in merged))
 
     def describe(self, ids) -> str:
         ids = [i for i in ids if i]
@@ -629,10 +628,9 @@ class Spec:
         opts = {**self.options, **opts}
         b = _Build(self, r, opts)
         for e in self.entries:
-            for j, row in enumerate(e.rows):
-                p = {**e.params, **row}
-                for key in [k for k, v in p.items() if isinstance(v, str) and KEYS[k].option]:
-                    p[key] = opts[p[key]]
+            for j, p in enumerate(e.merged):
+                if e.option_keys[j]:
+                    p = {**p, **{k: opts[p[k]] for k in e.option_keys[j]}}
                 for rep in range(p.get("n", 1)):
                     q = p if rep == 0 else {**p, **{k: None for k in FIRST_ONLY if k in p}, "s": 1}
                     id = b_id = _instance_id(b, q["id"])
