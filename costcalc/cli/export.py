@@ -20,62 +20,15 @@ ExporterOpt = Annotated[str, typer.Option("--exporter", help="dynamo (torch's de
                                           "onnxscript) or torchscript (the legacy tracer).")]
 
 
-def _module(target: str, shape: tuple):
-    """(model with real weights on CPU, target label) — a registered build gets seeded weights."""
-    from ..profile.latency import materialise
-    from ..profile.target import check_input, load_model, parse_target, user_code
-
-    t = parse_target(target)
-    if t.kind == "onnx":
-        raise CostcalcError(f"{target} is already an ONNX file")
-    check_input(t, shape)
-    with user_code():
-        model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
-    model, _ = materialise(model, "cpu")
-    return model, t.label
-
-
-def exported(target: str, input: Optional[str], exporter: str = "dynamo", opset: Optional[int] = None,
-             dynamic_batch: bool = False):
-    """(ModelProto, label, input shape) of TARGET exported in memory."""
-    from ..onnx.export import export_model
-
-    shape = _shape(input)
-    model, label = _module(target, shape)
+def exported(target: str, input: Optional[str], exporter: str = "dynamo"):
+    """(ModelProto, label, input shape) of TARGET exported in memory (for bench --runtime onnxruntime)."""
+    from ..onnx.export import export_model, load_weighted
     from ..profile.target import user_code
 
+    shape = _shape(input)
+    model, label = load_weighted(target, shape)
     with user_code():
-        proto = export_model(model, shape, exporter, opset, dynamic_batch)
-    return proto, label, shape
-
-
-def _torch_totals(model, shape, label) -> dict:
-    """paper / flops / all-ops of the module on the meta device (costcalc.profile)."""
-    from ..profile import conventions
-    from ..profile.aten_ops import profile_model
-
-    p = profile_model(model, shape, "meta", label)
-    # 'all-ops' is costcalc's full count; before the convention rename (#11) it was called 'macs'.
-    names = {"paper": "paper", "flops": "flops",
-             "all-ops": "all-ops" if "all-ops" in conventions.CONVENTIONS else "macs"}
-    return {k: conventions.get(v)(p) for k, v in names.items()}, p
-
-
-def compare(model, shape, label, proto) -> dict:
-    """Module vs file under paper, flops and all-ops; the exporter's rewrites and node counts."""
-    from collections import Counter
-
-    from ..onnx import conventions as oc
-    from ..onnx.count import profile_onnx
-    from ..onnx.export import rewrites
-
-    fp = profile_onnx(proto, shape, label)
-    file_t = {n: oc.get(n)(fp) for n in ("paper", "flops", "all-ops")}
-    module_t, mp = _torch_totals(model, shape, label)
-    return {"module": module_t, "file": file_t, "rewrites": rewrites(proto),
-            "ops": Counter(r.op for r in fp.rows), "file_profile": fp,
-            "module_bn": sum(1 for e in mp.rows if e.category == "norm"),
-            "file_bn": sum(1 for r in fp.rows if r.category == "norm")}
+        return export_model(model, shape, exporter), label, shape
 
 
 @app.command()
@@ -91,19 +44,17 @@ def export(
 ):
     """Export a model to ONNX (torch.onnx.export) and check the file counts what the module counts."""
     from ..onnx import is_onnx_target
-    from ..onnx.export import REWRITE_MEANING, write_model
+    from ..onnx.export import REWRITE_MEANING, agreement, export_model, load_weighted, write_model
+    from ..profile.target import user_code
 
     if not is_onnx_target(onnx):
         raise CostcalcError(f"--onnx {onnx!r}: name a file ending in .onnx")
     shape = _shape(input)
-    model, label = _module(target, shape)
-    from ..onnx.export import export_model
-    from ..profile.target import user_code
-
+    model, label = load_weighted(target, shape)
     with user_code():
         proto = export_model(model, shape, exporter, opset, dynamic_batch)
     size = write_model(proto, onnx)
-    c = compare(model, shape, label, proto)
+    c = agreement(model, shape, label, proto)
     rows = []
     for name in ("paper", "flops", "all-ops"):
         m, f = sum(c["module"][name].values()), sum(c["file"][name].values())

@@ -102,12 +102,58 @@ def rewrites(proto) -> Counter:
     return out
 
 
+def load_weighted(target: str, shape: tuple):
+    """(model with real weights on CPU, target label) — a registered build gets seeded weights."""
+    from ..profile.latency import materialise
+    from ..profile.target import check_input, load_model, parse_target, user_code
+
+    t = parse_target(target)
+    if t.kind == "onnx":
+        raise CostcalcError(f"{target} is already an ONNX file")
+    check_input(t, shape)
+    with user_code():
+        model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
+    model, _ = materialise(model, "cpu")
+    return model, t.label
+
+
+def _module_totals(model, shape, label) -> dict:
+    """paper / flops / all-ops of the module on the meta device (costcalc.profile)."""
+    from ..profile import conventions
+    from ..profile.aten_ops import profile_model
+
+    p = profile_model(model, shape, "meta", label)
+    # 'all-ops' is costcalc's full count; before the convention rename (#11) it was called 'macs'.
+    names = {"paper": "paper", "flops": "flops",
+             "all-ops": "all-ops" if "all-ops" in conventions.CONVENTIONS else "macs"}
+    return {k: conventions.get(v)(p) for k, v in names.items()}, p
+
+
+def agreement(model, shape, label, proto) -> dict:
+    """Module vs file under paper, flops and all-ops; the exporter's rewrites and node counts."""
+    from collections import Counter
+
+    from . import conventions as oc
+    from .count import profile_onnx
+
+    fp = profile_onnx(proto, shape, label)
+    file_t = {n: oc.get(n)(fp) for n in ("paper", "flops", "all-ops")}
+    module_t, mp = _module_totals(model, shape, label)
+    return {"module": module_t, "file": file_t, "rewrites": rewrites(proto),
+            "ops": Counter(r.op for r in fp.rows), "file_profile": fp,
+            "module_bn": sum(1 for e in mp.rows if e.category == "norm"),
+            "file_bn": sum(1 for r in fp.rows if r.category == "norm")}
+
+
 # What each rewrite rule the optimiser writes means for the counts (onnxscript's rule names).
 REWRITE_MEANING = {
     "FuseBatchNormIntoConv": "eval-mode BatchNorm folded into the Conv before it (scale into the "
                              "weights, shift into a Conv bias): all-ops moves its one op per element "
                              "from norm to one bias add per output under bias; paper and flops unchanged",
     "FuseBatchNormIntoGemm": "BatchNorm folded into the Gemm before it: norm ops become bias adds",
-    "RemoveOptionalBiasFromConv": "a Conv bias that is all zeros dropped: its bias adds leave all-ops",
+    "RemoveOptionalBiasFromConv": "a Conv bias that is all zeros dropped (a folded BatchNorm with "
+                                  "shift 0 and mean 0, as freshly initialised weights have): its bias "
+                                  "adds leave all-ops; trained weights keep the bias",
+    "RemoveOptionalBiasFromGemm": "a Gemm bias that is all zeros dropped: its bias adds leave all-ops",
     "FuseConvAdd": "an Add of a constant folded into the Conv's bias",
 }
