@@ -251,12 +251,7 @@ def test_bench_onnxruntime(costcalc_cli, v1_file):
 
 # -- import boundaries -------------------------------------------------------------------------
 
-def _imported(result) -> set[str]:
-    names = set()
-    for line in result.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
-    return names
+from test_cli_compare import _imported  # noqa: E402  (the -X importtime log reader)
 
 
 def test_analytic_commands_import_no_onnx(costcalc_cli):

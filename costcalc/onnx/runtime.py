@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from .. import layers
 from ..errors import CostcalcError, require_positive
 from ..layers import conv_tag
-from ..profile.timing import KindTiming, Stats, _kind_key
+from ..profile.timing import KindTiming, Stats, by_kind
 from . import require
 from .count import OnnxProfile, profile_graph
 from .conventions import paper
@@ -82,14 +82,7 @@ class OrtLatency:
         return self.file_macs / self.total.median / 1e9 if self.total.median > 0 else 0.0
 
     def by_kind(self) -> list[KindTiming]:
-        macs, secs, count = {}, {}, {}
-        for n in self.nodes:
-            macs[n.kind] = macs.get(n.kind, 0) + n.macs
-            secs[n.kind] = secs.get(n.kind, 0.0) + n.time.median
-            count[n.kind] = count.get(n.kind, 0) + 1
-        tm, ts = self.macs, self.node_sum
-        return [KindTiming(k, count[k], macs[k], macs[k] / tm if tm else 0.0, secs[k],
-                           secs[k] / ts if ts else 0.0) for k in sorted(macs, key=_kind_key)]
+        return by_kind((n.kind, n.macs, n.time.median) for n in self.nodes)
 
     def time_share(self, n: NodeTiming) -> float:
         return n.time.median / self.node_sum if self.node_sum else 0.0

@@ -39,7 +39,7 @@ from ..counting.hooks import ACTIVATIONS, HookCounter, is_leaf
 from ..errors import CostcalcError, require_positive
 from ..layers import conv_tag
 from ..nn import ops
-from .timing import KIND_ORDER, SPREAD, KindTiming, Stats, _kind_key  # noqa: F401  (moved; torch-free)
+from .timing import KIND_ORDER, SPREAD, KindTiming, Stats, _kind_key, by_kind  # noqa: F401  (moved; torch-free)
 
 MACS_CONVENTION = "conv + FC multiply-accumulates, no bias (the papers' mult-adds), from module hooks"
 INIT = "Kaiming-normal conv (fan_out), BN γ=1 β=0 mean 0 var 1, FC N(0, 0.01), biases 0"
@@ -272,17 +272,7 @@ class Latency:
         return self.macs / self.total.median / 1e9 if self.total.median > 0 else 0.0
 
     def by_kind(self) -> list[KindTiming]:
-        macs: dict[str, int] = {}
-        secs: dict[str, float] = {}
-        count: dict[str, int] = {}
-        for l in self.layers:
-            macs[l.kind] = macs.get(l.kind, 0) + l.macs
-            secs[l.kind] = secs.get(l.kind, 0.0) + l.time.median
-            count[l.kind] = count.get(l.kind, 0) + 1
-        tm, ts = self.macs, self.layer_sum
-        return [KindTiming(k, count[k], macs[k], macs[k] / tm if tm else 0.0, secs[k],
-                           secs[k] / ts if ts else 0.0)
-                for k in sorted(macs, key=_kind_key)]
+        return by_kind((l.kind, l.macs, l.time.median) for l in self.layers)
 
     def time_share(self, layer: LayerTiming) -> float:
         s = self.layer_sum

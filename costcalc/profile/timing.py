@@ -68,3 +68,18 @@ class KindTiming:
     def time_per_mac_share(self) -> float | None:
         """Share of time ÷ share of MACs: above 1, the kind is slower per MAC than the model."""
         return self.time_share / self.macs_share if self.macs_share else None
+
+
+def by_kind(items) -> list[KindTiming]:
+    """One KindTiming per kind, in Table 2's order, from (kind, MACs, median seconds) per layer."""
+    macs: dict[str, int] = {}
+    secs: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for kind, m, t in items:
+        macs[kind] = macs.get(kind, 0) + m
+        secs[kind] = secs.get(kind, 0.0) + t
+        count[kind] = count.get(kind, 0) + 1
+    tm, ts = sum(macs.values()), sum(secs.values())
+    return [KindTiming(k, count[k], macs[k], macs[k] / tm if tm else 0.0, secs[k],
+                       secs[k] / ts if ts else 0.0)
+            for k in sorted(macs, key=_kind_key)]
