@@ -286,3 +286,17 @@ def test_missing_extra_is_one_line(tmp_path, v1_file):
                            env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120)
         assert r.returncode == 2 and "pip install 'costcalc[onnx]'" in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_export_dynamic_batch_then_bind(costcalc_cli, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnxscript")
+    out = tmp_path / "v1dyn.onnx"
+    r = costcalc_cli("export", "mobilenet_v1", "--onnx", str(out), "--input", "1,3,64,64", "--dynamic-batch")
+    assert r.returncode == 0, r.stderr
+    r = costcalc_cli("profile", str(out))
+    assert r.returncode == 2 and "dim 0 'batch' is dynamic; give --input" in r.stderr
+    r = costcalc_cli("profile", str(out), "--input", "3,3,64,64", "-f", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["total"] == 3 * V1_64 and d["bound"] == [{"input": "x", "dim": 0, "name": "batch", "value": 3}]

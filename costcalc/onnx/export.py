@@ -46,13 +46,15 @@ def export_model(model, input_shape: tuple, exporter: str = "dynamo", opset: int
     if exporter == "dynamo":
         require("onnxscript")
     model.eval()
+    if dynamic_batch and input_shape[0] == 1:  # torch.export specialises a size-1 dim to a constant
+        input_shape = (2, *input_shape[1:])
     x = torch.randn(input_shape, generator=torch.Generator().manual_seed(0))
     log = io.StringIO()
     try:
         with torch.no_grad(), contextlib.redirect_stdout(log), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if exporter == "dynamo":
-                shapes = ({"x": {0: torch.export.Dim("batch")}},) if dynamic_batch else None
+                shapes = ({0: torch.export.Dim("batch")},) if dynamic_batch else None  # per positional arg
                 prog = torch.onnx.export(model, (x,), dynamo=True, verbose=False, opset_version=opset,
                                          input_names=["x"], dynamic_shapes=shapes)
                 return prog.model_proto
@@ -64,8 +66,12 @@ def export_model(model, input_shape: tuple, exporter: str = "dynamo", opset: int
     except CostcalcError:
         raise
     except Exception as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        raise CostcalcError(f"torch.onnx.export ({exporter}) failed: {type(e).__name__}: {msg}") from None
+        import re
+
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()  # the exporter colours its messages
+        msg = text.splitlines()[0] if text else ""
+        hint = " (try --exporter torchscript)" if exporter == "dynamo" else ""
+        raise CostcalcError(f"torch.onnx.export ({exporter}) failed: {type(e).__name__}: {msg}{hint}") from None
 
 
 def write_model(proto, out: str) -> int:
