@@ -241,31 +241,32 @@ def _rule_text(rule: str) -> str:
 # -- where the formula is exact, in words -------------------------------------------------------
 
 def alpha_lattice(f: Formula) -> tuple[Fraction | None, Fraction | None]:
-    """(step, minimum): the formula's channel counts are whole (and kept by the width rule) at
-    α = multiples of ``step`` at or above ``minimum``; (None, None) when the counts are not all
-    proportional to α (a fixed term inside a rounded count, max(1, α))."""
+    """(step, minimum): every channel count the resolve rounds — k·α + c, with c a fixed part
+    (a growth rate, a fixed width) — is kept by its rule at α = multiples of ``step`` at or
+    above ``minimum`` (min_channels). (None, None) when no such lattice exists (a fixed part the
+    rule would round, a count not linear in α). max(1, α) counts are taken at α > 1, where they
+    grow; below they are fixed."""
     arch = get(f.name)
     steps = []
     lo = Fraction(0)
     for rd in f.resolved.roundings:
-        e = sp.expand(rd.exact)
-        if e.has(sp.Max):
-            continue  # grows with α > 1 only: for α ≤ 1 the count is fixed
+        e = sp.expand(sp.sympify(rd.exact).subs(sp.Max(1, ALPHA), ALPHA))
         if not e.has(ALPHA):
             continue
-        k = sp.simplify(e / ALPHA)
-        if k.has(ALPHA) or not k.is_Rational:
+        p = sp.Poly(e, ALPHA)
+        if p.degree() != 1 or not all(c.is_Rational for c in p.all_coeffs()):
             return None, None
-        k = Fraction(int(k.p), int(k.q))
+        k, c = (Fraction(int(x.p), int(x.q)) for x in p.all_coeffs())
         rule = arch.width_rule if rd.rule == "exact" else rd.rule
         unit = 8 if rule == "divisible8" else 1
+        if c % unit:
+            return None, None  # k·α + c on the rule's grid is a shifted lattice, not this one
         steps.append(Fraction(unit) / k)
         if rd.rule == "exact" and arch.min_channels:
-            lo = max(lo, Fraction(arch.min_channels) / k)
+            lo = max(lo, (arch.min_channels - c) / k)
     if not steps:
         return None, None
-    num = 1
-    den = 0
+    num, den = 1, 0
     for s in steps:
         num = num * s.numerator // gcd(num, s.numerator)
         den = gcd(den, s.denominator)

@@ -48,6 +48,7 @@ def dtype_bytes(dtype: str) -> int:
 
 
 _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+MAX_COUNT = 10**18
 
 
 def parse_count(text: str, option: str = "--max-macs") -> int:
@@ -67,6 +68,8 @@ def parse_count(text: str, option: str = "--max-macs") -> int:
         value = Decimal(m.group(1)) * _SUFFIX[m.group(2).lower()]
     except InvalidOperation:
         raise CostcalcError(f"{option}: {text!r} is not a number") from None
+    if value > MAX_COUNT:
+        raise CostcalcError(f"{option}: {text!r} is not a count costcalc takes (at most 1e18)")
     if value != value.to_integral_value():
         raise CostcalcError(f"{option}: {text!r} is not a whole count ({value})")
     if value <= 0:

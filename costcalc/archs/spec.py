@@ -258,7 +258,8 @@ def block(name: str, id: str, one_of: tuple = (), **defaults):
             raise RuntimeError(f"block {name}: keys {unknown} not in KEYS")
         d = {("from" if k == "from_" else k): v for k, v in defaults.items()}
         d.setdefault("id", id)
-        BLOCKS[name] = Block(name, fn, d, one_of, id, (fn.__doc__ or "").strip().splitlines()[0])
+        doc = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
+        BLOCKS[name] = Block(name, fn, d, one_of, id, doc)
         return fn
     return deco
 
@@ -480,18 +481,19 @@ def _fire(b, id, p, src):
 
 
 @block("inception", "inception{i}", c1x1=REQUIRED, c3x3r=REQUIRED, c3x3=REQUIRED,
-       c5x5r=REQUIRED, c5x5=REQUIRED, pool_proj=REQUIRED, bias=False, bn=True, act="relu",
-       scale_with_alpha=True, from_=None)
+       c5x5r=REQUIRED, c5x5=REQUIRED, pool_proj=REQUIRED, k=5, ceil_mode=False, bias=False,
+       bn=True, act="relu", scale_with_alpha=True, from_=None)
 def _inception(b, id, p, src):
-    """Inception module (GoogLeNet Table 1): 1×1; 1×1 reduce → 3×3; 1×1 reduce → 5×5;
-    3×3 max pool (stride 1) → 1×1 pool proj; the four concatenated."""
+    """Inception module (GoogLeNet Table 1): 1×1; 1×1 reduce → 3×3; 1×1 reduce → 5×5 (k: the
+    kernel of this branch; torchvision's GoogLeNet uses 3); 3×3 max pool (stride 1) → 1×1 pool
+    proj; the four concatenated."""
     w = lambda key: b.width(p[key], p)  # noqa: E731
     a = b.conv(f"{id}_1x1", src, w("c1x1"), 1, p=p)
     x = b.conv(f"{id}_3x3r", src, w("c3x3r"), 1, p=p)
     c3 = b.conv(f"{id}_3x3", x, w("c3x3"), 3, p=p)
     x = b.conv(f"{id}_5x5r", src, w("c5x5r"), 1, p=p)
-    c5 = b.conv(f"{id}_5x5", x, w("c5x5"), 5, p=p)
-    b.r.max_pool(f"{id}_pool", 3, 1, 1, src=src)
+    c5 = b.conv(f"{id}_5x5", x, w("c5x5"), p["k"], p=p)
+    b.r.max_pool(f"{id}_pool", 3, 1, 1, p["ceil_mode"], src=src)
     pp = b.conv(f"{id}_poolproj", b.r.last, w("pool_proj"), 1, p=p)
     return b.r.concat(f"{id}_out", [a, c3, c5, pp])
 
@@ -582,6 +584,7 @@ def _activation(b, id, p, src):
 
 
 _MULTI_SOURCE = {"add": (1, 2), "concat": (2, None)}
+_VECTOR_OK = ("fc", "activation")  # the blocks that also take a vector (after an FC)
 
 
 # -- the spec ----------------------------------------------------------------------------------
@@ -640,6 +643,11 @@ class Spec:
                             src = [b.ref(x) for x in q["from"]]
                         else:
                             src = b.source(q)
+                        if e.block.name not in _VECTOR_OK:
+                            for x in [src] if isinstance(src, str) else src:
+                                if len(r.shape(x)) != 3:
+                                    raise ShapeError(f"{e.block.name} needs a C×H×W map, but "
+                                                     f"{x} is a vector of {r.shape(x)[0]} features")
                         out = e.block.fn(b, id, q, src)
                     except CostcalcError as err:
                         line = e.where[1][j] if len(e.rows) > 1 else e.where[0]
@@ -961,7 +969,7 @@ def _check_ids(entries, lines, fail):
             id = {**e.params, **row}["id"]
             if "{i}" in id:
                 continue
-            line = e.where[1][j] if e.where[1] else e.where[0]
+            line = e.where[1][j] if e.where[1] else lines.key(e.index - 1, "id")
             if id in seen:
                 fail(line, f"{e.describe([id])}: id {id!r} is already used by "
                            f"layers #{seen[id][0]} (line {seen[id][1]})")

@@ -78,12 +78,12 @@ def exact_where(f: Formula) -> dict:
 
 def _sides_text(sides: list[int], R: int) -> str:
     if not sides:
-        return f"no input side from the smallest the network takes to {2 * R} px"
+        return f"no input side up to {2 * R} px avoids a rounded side"
     step = sides[0]
-    if all(s % step == 0 for s in sides) and sides == list(range(step, sides[-1] + 1, step)):
-        return f"input sides that are multiples of {step} px (checked to {2 * R})"
+    if sides == list(range(step, sides[-1] + 1, step)):
+        return f"the input side is a multiple of {step} px (checked to {2 * R})"
     shown = ", ".join(map(str, sides[:6])) + (", …" if len(sides) > 6 else "")
-    return f"the input sides {shown} (checked to {2 * R})"
+    return f"the input side is one of {shown} px (checked to {2 * R})"
 
 
 def formula_report(f: Formula, alpha: float, resolution: int, growth_rate=None) -> Report:
@@ -107,21 +107,19 @@ def formula_report(f: Formula, alpha: float, resolution: int, growth_rate=None) 
               Table(cols, _rows(f, par_terms, "params"), title=f"{f.title} — params(α), conv and "
                     f"FC weights" + (" (ρ: an FC reads a flattened map)" if f.params["weights"].has(RHO) else ""))]
 
-    alpha_txt = ""
     if where["alpha_step"] is not None:
-        alpha_txt = ("α a whole number" if where["alpha_step"] == "1" else
-                     f"α a multiple of {where['alpha_step']}")
-        alpha_txt = (alpha_txt
-                     + (f" and at least {where['alpha_min']}" if where["alpha_min"] else "")
-                     + f" ({RULES.get(f.width_rule, f.width_rule)} for every α-scaled count c, "
-                     "and every derived count — an SE squeeze, an expansion — whole)")
+        alpha_txt = ("α is a whole number" if where["alpha_step"] == "1" else
+                     f"α is a multiple of {where['alpha_step']}")
+        alpha_txt += (f", at least {where['alpha_min']}" if where["alpha_min"] else "") + \
+            f" ({RULES.get(f.width_rule, f.width_rule)} for every α-scaled count c, every " \
+            "derived count — an SE squeeze, an expansion — kept by its rounding)"
     else:
-        alpha_txt = "every channel count whole and kept by the width rule"
+        alpha_txt = "every channel count is one its rounding keeps"
     notes = [f"MACs(α, ρ) = {written(macs_terms)}",
              f"params(α) = {written(par_terms)}",
              "channel rounding ignored: every α-scaled channel count is c·α, every derived one "
              "exact, and each side the affine function of the input side its layer's formula "
-             f"gives where the stride divides it. Exact where {alpha_txt}, at "
+             f"gives where the stride divides it. Exact when {alpha_txt} and "
              f"{_sides_text(where['resolutions'], R)}."]
     check = {"alpha": alpha, "resolution": resolution, "rho": str(rho),
              "formula_macs": str(fm), "exact_macs": exact.macs,
@@ -136,8 +134,13 @@ def formula_report(f: Formula, alpha: float, resolution: int, growth_rate=None) 
         dm = float(fm) - exact.macs
         shown = "; ".join(f"{d.where} {d.what} {d.formula} → {d.exact} ({d.why})" for d in deps[:6])
         more = f"; {len(deps) - 6} more" if len(deps) > 6 else ""
-        notes.append(f"{at}: the formula gives {float(fm):,.1f} MACs, the exact count is "
-                     f"{exact.macs:,} ({dm / exact.macs:+.2%}); rounding departs at {shown}{more}.")
+        value = f"{int(fm):,}" if fm == int(fm) else f"{float(fm):,.1f}"
+        rel = dm / exact.macs
+        notes.append(f"{at}: the formula gives {value} MACs, the exact count is {exact.macs:,} "
+                     f"({rel:+.2%})".replace("+-", "−").replace("(-", "(−") if abs(rel) >= 5e-5 else
+                     f"{at}: the formula gives {value} MACs, the exact count is {exact.macs:,} "
+                     f"({dm:+,.0f})")
+        notes[-1] += f"; rounding departs at {shown}{more}."
     data = {"model": f.name, "title": f.title, "default_resolution": R,
             "formula": {"macs": str(f.macs), "params": str(f.params["weights"])},
             "params_by_convention": {k: str(v) for k, v in f.params.items()},
