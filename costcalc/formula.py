@@ -98,9 +98,21 @@ def monomials(expr: sp.Expr) -> list[Term]:
     return sorted(out, key=lambda t: -abs(t.share))
 
 
-@lru_cache(maxsize=64)
 def formula(name: str, growth_rate: int | None = None) -> Formula:
     """MACs(α, ρ) and params(α) of an architecture (a registered name or a spec file)."""
+    from .archs import ARCHS
+
+    if name in ARCHS:  # a file may change between calls; a built-in does not
+        return _builtin_formula(name, growth_rate)
+    return _formula(name, growth_rate)
+
+
+@lru_cache(maxsize=64)
+def _builtin_formula(name: str, growth_rate: int | None) -> Formula:
+    return _formula(name, growth_rate)
+
+
+def _formula(name: str, growth_rate: int | None) -> Formula:
     from .sweep import _MASK, _counts, _sides, _spatial
 
     arch = get(name)

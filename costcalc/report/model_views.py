@@ -208,4 +208,6 @@ def models_report() -> Report:
             Column("top1", "top-1 %", "right", lambda v: f"{v:g}" if v else ""),
             Column("options", "extra options")]
     return Report([Table(cols, rows, title="Registered architectures (α=1, 224×224)")],
-                  {"models": rows}, ["every model takes --alpha and --resolution / --rho."])
+                  {"models": rows}, ["every model takes --alpha and --resolution / --rho; every "
+                                     "command that takes a model takes a spec file too "
+                                     "(path/to/net.toml, see examples/specs/)."])
