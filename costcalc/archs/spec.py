@@ -814,27 +814,31 @@ def _decode(data: dict, lines: _Lines, where: str) -> Spec:
         min_channels = _pos_int(data.get("min_channels", 1)) if "min_channels" in data else 0
     except _Bad as e:
         fail(lines.top("min_channels"), f"min_channels {e}")
-    options = data.get("options", {})
-    if not isinstance(options, dict):
-        fail(lines.top("options"), "options must be a table: options = { growth_rate = 32 }")
-    for k, v in options.items():
+    def table(key: str, example: str, check) -> dict:
+        """A top-level table, each entry checked by ``check(name, value)`` (raises _Bad)."""
+        t = data.get(key, {})
+        if not isinstance(t, dict):
+            fail(lines.top(key), f"{key} must be a table: {key} = {example}")
+        for k, v in t.items():
+            try:
+                t[k] = check(k, v)
+            except _Bad as e:
+                fail(lines.top(key), f"{key}: {k} {e}")
+        return t
+
+    def option(k, v):
         if k not in OPTIONS:
-            fail(lines.top("options"), f"unknown option {k!r}{_hint(k, OPTIONS)}; the command "
-                                       f"line sets only {', '.join(OPTIONS)}")
-        try:
-            _pos_int(v)
-        except _Bad as e:
-            fail(lines.top("options"), f"option {k} {e}")
-    defaults = data.get("defaults", {})
-    if not isinstance(defaults, dict):
-        fail(lines.top("defaults"), "defaults must be a table: defaults = { bias = true }")
-    for k, v in defaults.items():
+            raise _Bad(f"is no option{_hint(k, OPTIONS)}; the command line sets only "
+                       f"{', '.join(OPTIONS)}")
+        return _pos_int(v)
+
+    def default(k, v):
         if k not in KEYS or k in ("id", "from"):
-            fail(lines.top("defaults"), f"defaults: unknown key {k!r}{_hint(k, KEYS)}")
-        try:
-            defaults[k] = _value(k, v, options)
-        except _Bad as e:
-            fail(lines.top("defaults"), f"defaults: {k} {e}")
+            raise _Bad(f"is no key a block takes{_hint(k, KEYS)}")
+        return _value(k, v, options)
+
+    options = table("options", "{ growth_rate = 32 }", option)
+    defaults = table("defaults", "{ bias = true }", default)
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
         fail(lines.top("layers") or len(lines.lines), "needs at least one [[layers]] table")
