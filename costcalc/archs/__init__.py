@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..errors import CostcalcError, require_positive
 from ..resolve import Resolved, Resolver, check_resolution
-from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2, mobilenet_v3
+from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2, mobilenet_v3, shufflenet
 from .published import PUBLISHED, Ref
 
 
@@ -52,6 +52,13 @@ _register(Arch("dense2_mobilenet", "Dense2-MobileNet", dense_mobilenet.build_den
                options=("growth_rate",)))
 _register(Arch("vgg16", "VGG-16", classic.build_vgg16))
 _register(Arch("googlenet", "GoogLeNet (Inception v1)", classic.build_googlenet))
+_register(Arch("squeezenet1_0", "SqueezeNet 1.0", partial(classic.build_squeezenet, version="1_0")))
+_register(Arch("squeezenet1_1", "SqueezeNet 1.1", partial(classic.build_squeezenet, version="1_1")))
+_register(Arch("alexnet", "AlexNet (torchvision, one tower)", classic.build_alexnet, min_side=63))
+_register(Arch("alexnet_two_tower", "AlexNet (the 2012 paper, two towers)",
+               partial(classic.build_alexnet, form="two_tower"), min_side=67, default_resolution=227))
+for _g in shufflenet.STAGE2:
+    _register(Arch(f"shufflenet_v1_g{_g}", f"ShuffleNet v1, g={_g}", partial(shufflenet.build, groups=_g)))
 
 
 def get(name: str) -> Arch:

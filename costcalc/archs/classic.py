@@ -1,8 +1,21 @@
-"""The MobileNet paper's Table 8 comparison points: VGG-16 and GoogLeNet.
+"""The MobileNet paper's comparison points: VGG-16 and GoogLeNet (Table 8), SqueezeNet and
+AlexNet (Table 9).
 
 VGG-16: Simonyan & Zisserman 2014 (arXiv 1409.1556), configuration D.
 GoogLeNet: Szegedy et al. 2014 (arXiv 1409.4842), Table 1, without the auxiliary classifiers
 and LRN (neither has weights), with real 5×5 convs (torchvision uses 3×3 there).
+SqueezeNet 1.0 and 1.1: Iandola et al. 2016 (arXiv 1602.07360), Table 1, as torchvision builds
+them (``squeezenet1_0`` / ``squeezenet1_1``): Fire modules (1×1 squeeze, then 1×1 and 3×3
+expands concatenated), Caffe's ceil-mode max pools, no FC — the classifier is a 1×1 conv to
+1000 channels, ReLU and a global average pool. 1.1 (the SqueezeNet repository's v1.1) starts
+with a 3×3×64 conv and pools earlier: 2.4× fewer MACs, the same accuracy.
+AlexNet: Krizhevsky et al. 2012. ``alexnet`` is torchvision's one-tower form (Krizhevsky 2014,
+"One weird trick", arXiv 1404.5997): 64/192/384/256/256 filters, no grouping, an adaptive 6×6
+average pool before the classifier. ``alexnet_two_tower`` is the 2012 paper's network, split
+over two GPUs: 96/256/384/384/256 filters, conv2, conv4 and conv5 see only their own GPU's half
+of the channels (groups = 2), conv3 and the FC layers see both; input 227×227 (the paper says
+224, but only 227 gives its 55×55 first map). LRN is left out (no weights; a few ops per
+element, not MACs).
 """
 
 from __future__ import annotations
@@ -75,3 +88,70 @@ def build_googlenet(r) -> None:
         _inception(r, name, INCEPTION[name])
     r.global_pool("pool")
     r.fc("fc", 1000)
+
+
+SQUEEZENET = {
+    # first conv (channels, kernel), then Fire modules as (squeeze, expand 1×1, expand 3×3)
+    # with "M" for a 3×3 / 2 ceil-mode max pool — the paper's Table 1 (1.0) and torchvision
+    "1_0": ((96, 7), ["M", (16, 64, 64), (16, 64, 64), (32, 128, 128), "M", (32, 128, 128),
+                      (48, 192, 192), (48, 192, 192), (64, 256, 256), "M", (64, 256, 256)]),
+    "1_1": ((64, 3), ["M", (16, 64, 64), (16, 64, 64), "M", (32, 128, 128), (32, 128, 128), "M",
+                      (48, 192, 192), (48, 192, 192), (64, 256, 256), (64, 256, 256)]),
+}
+
+
+def _fire(r, id, squeeze, e1, e3) -> str:
+    """SqueezeNet's Fire module: 1×1 squeeze → ReLU, then 1×1 and 3×3 expands (ReLU each),
+    concatenated."""
+    s = _cr(r, f"{id}_squeeze", squeeze, 1)
+    a = _cr(r, f"{id}_expand1x1", e1, 1, src=s)
+    b = _cr(r, f"{id}_expand3x3", e3, 3, src=s)
+    return r.concat(f"{id}_cat", [a, b])
+
+
+def build_squeezenet(r, version: str = "1_0") -> None:
+    (c, k), body = SQUEEZENET[version]
+    r.conv("conv1", r.width(c), k, 2, bias=True, padding=0)
+    r.act("conv1_relu")
+    fire = p = 1
+    for item in body:
+        if item == "M":
+            r.max_pool(f"pool{p}", 3, 2, ceil_mode=True)
+            p += 1
+        else:
+            fire += 1  # the paper numbers them fire2 .. fire9
+            _fire(r, f"fire{fire}", *item)  # _cr applies α
+    # classifier: dropout (no cost), a 1×1 conv to the classes, ReLU, global average pool
+    r.conv("conv10", 1000, 1, bias=True)  # the classes: never scaled by α
+    r.act("conv10_relu")
+    r.global_pool("pool")
+    r.flatten("flatten")
+
+
+# (channels, kernel, stride, padding, groups), "M" = 3×3 / 2 max pool; then the FC layers
+ALEXNET = {
+    "one_tower": [(64, 11, 4, 2, 1), "M", (192, 5, 1, 2, 1), "M", (384, 3, 1, 1, 1),
+                  (256, 3, 1, 1, 1), (256, 3, 1, 1, 1), "M"],
+    "two_tower": [(96, 11, 4, 0, 1), "M", (256, 5, 1, 2, 2), "M", (384, 3, 1, 1, 1),
+                  (384, 3, 1, 1, 2), (256, 3, 1, 1, 2), "M"],
+}
+ALEXNET_FC = [4096, 4096, 1000]
+
+
+def build_alexnet(r, form: str = "one_tower") -> None:
+    i = p = 0
+    for item in ALEXNET[form]:
+        if item == "M":
+            p += 1
+            r.max_pool(f"pool{p}", 3, 2)
+            continue
+        i += 1
+        c, k, s, pad, g = item
+        r.conv(f"conv{i}", r.width(c), k, s, groups=g, bias=True, padding=pad)
+        r.act(f"conv{i}_relu")
+    if form == "one_tower":  # torchvision: whatever the input, the classifier sees 6×6
+        r.adaptive_pool("avgpool", 6)
+    for j, n in enumerate(ALEXNET_FC, start=1):
+        r.fc(f"fc{j}", n if j == len(ALEXNET_FC) else r.width(n))
+        if j < len(ALEXNET_FC):
+            r.act(f"fc{j}_relu")
