@@ -94,6 +94,15 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
     return _resolve(name, float(alpha), int(resolution), tuple(sorted(opts.items())))
 
 
+def resolve_build(name: str, alpha: float = 1.0, resolution: int | None = None, build: tuple = ()) -> Resolved:
+    """A registered architecture built with extra spec options (``build``: ((name, value),
+    ...)), e.g. MobileNet v3 with Keras' width rule: the documented variants the published
+    reference figures describe (:mod:`costcalc.papers`), not command-line options."""
+    arch = get(name)
+    resolution = arch.default_resolution if resolution is None else resolution
+    return _resolve(name, float(alpha), int(resolution), tuple(sorted(build)))
+
+
 @lru_cache(maxsize=4096)
 def _resolve(name: str, alpha: float, resolution: int, opts: tuple) -> Resolved:
     arch = ARCHS[name]
@@ -102,4 +111,4 @@ def _resolve(name: str, alpha: float, resolution: int, opts: tuple) -> Resolved:
     return Resolved(name, alpha, resolution, tuple(r.layers), dict(opts))
 
 
-__all__ = ["ARCHS", "Arch", "Ref", "get", "resolve_model"]
+__all__ = ["ARCHS", "Arch", "Ref", "get", "resolve_build", "resolve_model"]

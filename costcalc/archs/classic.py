@@ -54,38 +54,46 @@ INCEPTION = {
 }
 
 
-def _cr(r, id, c, k, stride=1, src=None):
+def _cr(r, id, c, k, stride=1, src=None, bn=False):
+    """conv (bias) → ReLU, or with ``bn`` torchvision's BasicConv2d: conv (no bias) → BN → ReLU."""
+    if bn:
+        return r.conv_bn_act(id, r.width(c), k, stride, src=src)
     r.conv(id, r.width(c), k, stride, bias=True, src=src)
     return r.act(f"{id}_relu")
 
 
-def _inception(r, name, spec):
+def _inception(r, name, spec, tv=False):
     x = r.last
     c1, c3r, c3, c5r, c5, pp = spec
-    a = _cr(r, f"i{name}_1x1", c1, 1, src=x)
-    _cr(r, f"i{name}_3x3r", c3r, 1, src=x)
-    b = _cr(r, f"i{name}_3x3", c3, 3)
-    _cr(r, f"i{name}_5x5r", c5r, 1, src=x)
-    c = _cr(r, f"i{name}_5x5", c5, 5)
-    r.max_pool(f"i{name}_pool", 3, 1, 1, src=x)
-    d = _cr(r, f"i{name}_poolproj", pp, 1)
+    a = _cr(r, f"i{name}_1x1", c1, 1, src=x, bn=tv)
+    _cr(r, f"i{name}_3x3r", c3r, 1, src=x, bn=tv)
+    b = _cr(r, f"i{name}_3x3", c3, 3, bn=tv)
+    _cr(r, f"i{name}_5x5r", c5r, 1, src=x, bn=tv)
+    c = _cr(r, f"i{name}_5x5", c5, 3 if tv else 5, bn=tv)  # torchvision: 3×3 in the "5×5" branch
+    r.max_pool(f"i{name}_pool", 3, 1, 1, ceil_mode=tv, src=x)
+    d = _cr(r, f"i{name}_poolproj", pp, 1, bn=tv)
     return r.concat(f"i{name}_out", [a, b, c, d])
 
 
-def build_googlenet(r) -> None:
-    _cr(r, "conv1", 64, 7, 2)
-    r.max_pool("pool1", 3, 2, 1)
-    _cr(r, "conv2_reduce", 64, 1)
-    _cr(r, "conv2", 192, 3)
-    r.max_pool("pool2", 3, 2, 1)
+def build_googlenet(r, variant: str = "paper") -> None:
+    """variant 'paper' (GoogLeNet's Table 1) or 'torchvision' (``torchvision.models.googlenet``:
+    BN after every conv instead of biases, 3×3 where the paper has 5×5, ceil-mode pools, the
+    last one 2×2) — the network torchvision's published 6,624,904 parameters count."""
+    tv = variant == "torchvision"
+    pool = (lambda id, k=3: r.max_pool(id, k, 2, ceil_mode=True)) if tv else (lambda id, k=3: r.max_pool(id, 3, 2, 1))
+    _cr(r, "conv1", 64, 7, 2, bn=tv)
+    pool("pool1")
+    _cr(r, "conv2_reduce", 64, 1, bn=tv)
+    _cr(r, "conv2", 192, 3, bn=tv)
+    pool("pool2")
     for name in ("3a", "3b"):
-        _inception(r, name, INCEPTION[name])
-    r.max_pool("pool3", 3, 2, 1)
+        _inception(r, name, INCEPTION[name], tv)
+    pool("pool3")
     for name in ("4a", "4b", "4c", "4d", "4e"):
-        _inception(r, name, INCEPTION[name])
-    r.max_pool("pool4", 3, 2, 1)
+        _inception(r, name, INCEPTION[name], tv)
+    pool("pool4", 2)
     for name in ("5a", "5b"):
-        _inception(r, name, INCEPTION[name])
+        _inception(r, name, INCEPTION[name], tv)
     r.global_pool("pool")
     r.fc("fc", 1000)
 
