@@ -147,6 +147,8 @@ ALEXNET_FC = [4096, 4096, 1000]
 
 
 def build_alexnet(r, form: str = "one_tower") -> None:
+    # two towers: every layer's channels split over the two GPUs, so α rounds to an even count
+    width = (lambda c: r.width(c, divisor=2)) if form == "two_tower" else r.width
     i = p = 0
     for item in ALEXNET[form]:
         if item == "M":
@@ -155,11 +157,11 @@ def build_alexnet(r, form: str = "one_tower") -> None:
             continue
         i += 1
         c, k, s, pad, g = item
-        r.conv(f"conv{i}", r.width(c), k, s, groups=g, bias=True, padding=pad)
+        r.conv(f"conv{i}", width(c), k, s, groups=g, bias=True, padding=pad)
         r.act(f"conv{i}_relu")
     if form == "one_tower":  # torchvision: whatever the input, the classifier sees 6×6
         r.adaptive_pool("avgpool", 6)
     for j, n in enumerate(ALEXNET_FC, start=1):
-        r.fc(f"fc{j}", n if j == len(ALEXNET_FC) else r.width(n))
+        r.fc(f"fc{j}", n if j == len(ALEXNET_FC) else width(n))
         if j < len(ALEXNET_FC):
             r.act(f"fc{j}_relu")
