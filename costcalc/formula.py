@@ -247,7 +247,9 @@ def _num(x) -> str:
 
 def _rule_text(rule: str) -> str:
     return {"floor": "floor", "round": "round to nearest",
-            "divisible8": "make_divisible: a multiple of 8", "int": "floor, at least 8"}.get(rule, rule)
+            "divisible8": "make_divisible: a multiple of 8",
+            "floor_divisible8": "make_divisible of the floor: a multiple of 8",
+            "int": "floor, at least 8", "table": "the reference code's own width"}.get(rule, rule)
 
 
 # -- where the formula is exact, in words -------------------------------------------------------
@@ -269,12 +271,13 @@ def alpha_lattice(f: Formula) -> tuple[Fraction | None, Fraction | None]:
         if p.degree() != 1 or not all(c.is_Rational for c in p.all_coeffs()):
             return None, None
         k, c = (Fraction(int(x.p), int(x.q)) for x in p.all_coeffs())
-        rule = arch.width_rule if rd.rule == "exact" else rd.rule
-        unit = 8 if rule == "divisible8" else 1
+        width = rd.rule.startswith("width")  # an α-scaled count (else a derived one)
+        rule = arch.width_rule if rd.rule == "width" else rd.rule.split("/")[-1]
+        unit = int(rule.split("divisible")[1]) if "divisible" in rule else 1
         if c % unit:
             return None, None  # k·α + c on the rule's grid is a shifted lattice, not this one
         steps.append(Fraction(unit) / k)
-        if rd.rule == "exact" and arch.min_channels:
+        if width and arch.min_channels:
             lo = max(lo, (arch.min_channels - c) / k)
     if not steps:
         return None, None
@@ -283,6 +286,11 @@ def alpha_lattice(f: Formula) -> tuple[Fraction | None, Fraction | None]:
         num = num * s.numerator // gcd(num, s.numerator)
         den = gcd(den, s.denominator)
     return Fraction(num, den), lo
+
+
+def table_alphas(f: Formula) -> list[float]:
+    """The α at which a width table (``c_at``) overrides c·α: the formula departs there."""
+    return sorted({a for rd in f.resolved.roundings for a in rd.at})
 
 
 def rounding_free_sides(f: Formula, limit: int | None = None) -> list[int]:
@@ -298,4 +306,4 @@ def rounding_free_sides(f: Formula, limit: int | None = None) -> list[int]:
 
 
 __all__ = ["Departure", "Formula", "Term", "alpha_lattice", "departures", "formula", "monomials",
-           "rounding_free_sides"]
+           "rounding_free_sides", "table_alphas"]

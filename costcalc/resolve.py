@@ -61,6 +61,7 @@ class Rounding:
     exact: object
     value: object
     rule: str
+    at: tuple = ()  # α values where a width table overrides the rule (symbolic table only)
 
 
 def make_divisible(v: float, divisor: int = 8, min_value: int | None = None) -> int:
@@ -92,7 +93,8 @@ WIDTH_RULES = {
 DERIVED_ROUNDING = {
     "floor": int,  # c // 4 (torchvision EfficientNet's SE), int(c * θ) (DenseNet)
     "round": lambda v: int(v + 0.5),  # int(round(c * t)) (torchvision MobileNet v2)
-    "divisible8": lambda v: make_divisible(int(v), 8),  # make_divisible(c // 4, 8) (v3's SE)
+    "divisible8": lambda v: make_divisible(v, 8),  # _depth(c * t) (Keras MobileNet v3)
+    "floor_divisible8": lambda v: make_divisible(int(v), 8),  # make_divisible(c // 4, 8) (v3's SE)
 }
 
 
@@ -131,29 +133,40 @@ class Resolver:
         """True when nothing is rounded (``width_rule="exact"``, α a sympy symbol)."""
         return self.width_rule == "exact"
 
-    def width(self, c: int, scale: bool | str = True) -> int:
-        """Channels after the width multiplier, with this architecture's rounding rule.
+    def width(self, c: int, scale: bool | str = True, divisor: int | None = None,
+              at: dict | None = None) -> int:
+        """Channels after the width multiplier, with this architecture's rounding rule — or,
+        given ``divisor``, rounded to a multiple of it (:func:`make_divisible`), for specs whose
+        rounding depends on the layer (ShuffleNet: 4·groups, so each unit's bottleneck and its
+        grouped convs divide).
 
         ``scale``: True (c·α), False (c, fixed), or "up" (c·max(1, α): grows with α > 1, never
-        shrinks — torchvision MobileNet v2's last conv).
+        shrinks — torchvision MobileNet v2's last conv). ``at``: {α: channels} a reference
+        implementation tabulates instead of c·α (ShuffleNet's 1.5× keeps a 24-channel first
+        conv), rounded as c·α would be.
         """
         if scale is False:
             return c
         a = _max1(self.alpha) if scale == "up" else self.alpha
-        v = WIDTH_RULES[self.width_rule](c, a)
+        rule = self.width_rule if divisor is None else f"divisible{divisor}"
         if self.symbolic:
-            self.roundings.append(Rounding(self.context, c * a, v, self.width_rule))
+            v = c * a
+            # the record says it came from width() (min_channels applies) and by which rule
+            self.roundings.append(Rounding(self.context, v, v, "width" if divisor is None else
+                                           f"width/{rule}", tuple(sorted(at or ()))))
             return v
+        tabled = bool(at) and a in at
+        bc, ba = (at[a], 1.0) if tabled else (c, a)  # the table's value, or c·α
+        v = WIDTH_RULES[rule](bc, ba) if divisor is None else make_divisible(bc * ba, divisor)
         if v < self.min_channels:
             self.roundings.append(Rounding(self.context, c * a, self.min_channels,
                                            f"at least {self.min_channels}"))
             return self.min_channels
         if v < 1:
             raise CostcalcError(f"{c} channels × α {a:g} = {c * a:g} rounds to {v} under the "
-                                f"{self.width_rule!r} width rule (give a larger α, or set "
-                                f"min_channels)")
+                                f"{rule!r} width rule (give a larger α, or set min_channels)")
         if v != c * a:
-            self.roundings.append(Rounding(self.context, c * a, v, self.width_rule))
+            self.roundings.append(Rounding(self.context, c * a, v, "table" if tabled else rule))
         return v
 
     def channels(self, v, rule: str = "floor", minimum: int = 1):
@@ -271,6 +284,13 @@ class Resolver:
         c, h, w = self._shapes[src]
         return self._add(id, "avg_pool", dict(c=c, h=h, w=w, k=k, stride=stride, padding=padding), [src])
 
+    def adaptive_pool(self, id, size, src=None) -> str:
+        """Average pooling to a fixed size×size map whatever the input side (torchvision's
+        AlexNet: 6×6 before the classifier)."""
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "adaptive_avg_pool", dict(c=c, h=h, w=w, oh=size, ow=size), [src])
+
     def shuffle(self, id, groups, src=None) -> str:
         """ShuffleNet's channel shuffle: a permutation of the channels across ``groups``, no
         arithmetic."""
@@ -283,12 +303,17 @@ class Resolver:
         c, h, w = self._shapes[src]
         return self._add(id, "global_avg_pool", dict(c=c, h=h, w=w), [src])
 
+    def flatten(self, id, src=None) -> str:
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "flatten", dict(c=c, h=h, w=w), [src])
+
     def fc(self, id, out_features, bias=True, src=None) -> str:
         src = src or self._last
         shape = self._shapes[src]
         if len(shape) == 3:
             c, h, w = shape
-            src = self._add(f"{id}_flatten", "flatten", dict(c=c, h=h, w=w), [src])
+            src = self.flatten(f"{id}_flatten", src)
             shape = self._shapes[src]
         return self._add(id, "linear", dict(in_features=shape[0], out_features=out_features,
                                             bias=bias), [src], tag="FC")
@@ -330,9 +355,10 @@ PARAM_CONVENTIONS = {
 
 def check_resolution(resolution: int, min_side: int, name: str) -> None:
     if resolution < min_side:
-        n = min_side.bit_length() - 1
-        how = (f"which its {n} stride-2 stages halve to 1×1" if min_side == 1 << n
-               else f"which its strides (×{min_side} in all) reduce to 1×1")
+        if min_side & (min_side - 1):  # not a power of two: strides and pools other than halving
+            why = "a smaller input leaves no output after its strided convs and pools"
+        else:
+            why = (f"which its {min_side.bit_length() - 1} stride-2 stages halve to 1×1 (a smaller "
+                   f"input gets there only through padding, if at all)")
         raise CostcalcError(f"resolution {resolution} is too small for {name}: costcalc needs at "
-                            f"least {min_side} px, {how} "
-                            f"(a smaller input gets there only through padding, if at all)")
+                            f"least {min_side} px, {why}")

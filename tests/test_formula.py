@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 from costcalc.archs import ARCHS, resolve_model
-from costcalc.formula import alpha_lattice, departures, formula, rounding_free_sides
+from costcalc.formula import alpha_lattice, departures, formula, rounding_free_sides, table_alphas
 from costcalc.symbolic import alpha as a, rho as r
 
 SPECS = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "examples" / "specs").glob("*.toml"))
@@ -53,11 +53,12 @@ def _points(f, name):
     """Rounding-free (α, resolution) points the formula's own statement names."""
     step, lo = alpha_lattice(f)
     assert step is not None, name
-    alphas = []
-    k = max(1, -(-lo // step)) if lo else 1
-    while len(alphas) < 3 and step * k <= 8:
-        alphas.append(step * k)
-        k += 3
+    # multiples of the step at or above the minimum that a float holds exactly (α is a float)
+    k0 = max(1, -(-lo // step)) if lo else 1
+    skip = table_alphas(f)  # where a width table overrides c·α (ShuffleNet 1.5×)
+    exact = [step * k for k in range(k0, int(8 / step) + 1)
+             if float(step * k) == step * k and float(step * k) not in skip]
+    alphas = sorted({exact[0], exact[len(exact) // 2], min(exact, key=lambda x: abs(x - 1))})
     sides = rounding_free_sides(f)
     assert sides, name
     R = f.default_resolution
@@ -102,6 +103,14 @@ def test_departures_name_the_layer_and_rule():
         ("b4", "18", "24"), ("b5", "30", "32"), ("b6", "30", "32")}
     side = departures(formula("mobilenet_v1"), 1.0, 225)
     assert [(d.where, d.what) for d in side] == [("conv1", "side")]  # 225 is odd: 112.5 → 113
+
+
+def test_a_width_table_is_a_departure():
+    # ShuffleNet 1.5×: the authors keep a 24-channel first conv where 24·1.5 = 36
+    f = formula("shufflenet_v1_g3")
+    assert table_alphas(f) == [1.5]
+    assert [(d.where, d.formula, d.exact, d.why) for d in departures(f, 1.5, 224)] == [
+        ("conv1", "36", "24", "the reference code's own width")]
 
 
 def test_where_exact():

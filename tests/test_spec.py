@@ -43,6 +43,8 @@ CASES = {
     "max_pool": 'block = "max_pool"\nk = 3\ns = 2\nceil_mode = true',
     "avg_pool": 'block = "avg_pool"\nk = 2',
     "global_pool": 'block = "global_pool"\nid = "gp"',
+    "adaptive_pool": 'block = "adaptive_pool"\nsize = 3',
+    "flatten": 'block = "global_pool"\nid = "gp"\n[[layers]]\nblock = "flatten"',
     "fc": 'block = "global_pool"\nid = "gp"\n[[layers]]\nblock = "fc"\nc = 64\nact = "relu"',
     "add": ('block = "pointwise"\nid = "pw"\nt = 1\n[[layers]]\nblock = "add"\nfrom = ["stem", "pw"]\n'
             'act = "relu"'),
@@ -88,7 +90,7 @@ def test_fire_cost_by_hand(tmp_path):
     # expand 3×3 9·4·8·256 = 73,728
     assert [L[f"fire2_{p}"].cost.macs for p in ("squeeze", "expand1x1", "expand3x3")] == \
         [16_384, 8_192, 73_728]
-    assert L["fire2_out"].out_shape == (16, 16, 16) and L["fire2_out"].inputs == (
+    assert L["fire2_cat"].out_shape == (16, 16, 16) and L["fire2_cat"].inputs == (
         "fire2_expand1x1_relu", "fire2_expand3x3_relu")
 
 
@@ -98,9 +100,9 @@ def test_shuffle_unit_cost_by_hand(tmp_path):
     # dw 9·8·8² = 4,608 (16 → 8 px); gconv2 (8/2)·16·8² = 4,096 (the branch makes 32 − 16)
     assert [L[f"u_{p}"].cost.macs for p in ("gconv1", "dw", "gconv2")] == [16_384, 4_608, 4_096]
     assert L["u_gconv1"].args["groups"] == 2 and L["u_shuffle"].args["groups"] == 2
-    assert L["u_cat"].inputs == ("u_shortcut", "u_gconv2_bn")
+    # the authors' order at stride 2: ReLU on the branch, then the concatenation
+    assert L["u_cat"].inputs == ("u_shortcut", "u_relu") and L["u_relu"].inputs == ("u_gconv2_bn",)
     assert L["u_cat"].out_shape == (32, 8, 8) and L["u_shortcut"].kind == "avg_pool"
-    assert L["u_relu"].act == "relu"
 
 
 def test_inverted_residual_with_se_by_hand(tmp_path):
@@ -168,7 +170,10 @@ def test_builtins_are_spec_files():
     assert tomls == set(BUILTIN) and set(BUILTIN) <= set(ARCHS)
     for name in BUILTIN:
         assert ARCHS[name].spec is not None and ARCHS[name].spec.name == name
-    assert not list(HERE.glob("mobilenet_v*.py"))  # no second way in
+    assert not [p.name for p in HERE.glob("*.py") if p.name not in ("__init__.py", "spec.py",
+                                                                    "published.py")]  # one way in
+    from costcalc.archs import VARIANT_ARCHS, VARIANTS
+    assert {p.stem for p in (HERE / "variants").glob("*.toml")} == set(VARIANTS.values()) == set(VARIANT_ARCHS)
 
 
 def test_readme_documents_every_block_type():
@@ -179,7 +184,7 @@ def test_readme_documents_every_block_type():
 
 def test_package_data_ships_the_specs():
     text = (ROOT / "pyproject.toml").read_text()
-    assert '"costcalc.archs" = ["*.toml"]' in text
+    assert '"costcalc.archs" = ["*.toml", "variants/*.toml"]' in text
     assert "tomli" in text and "python_version < '3.11'" in text
 
 

@@ -40,7 +40,17 @@ HERE = Path(__file__).resolve().parent
 # The built-in spec files, in the order `costcalc models` lists them.
 BUILTIN = ("mobilenet_v1", "mobilenet_v1_conv", "mobilenet_v1_shallow", "mobilenet_v2",
            "mobilenet_v3_large", "mobilenet_v3_small", "dense1_mobilenet", "dense2_mobilenet",
-           "vgg16", "googlenet")
+           "vgg16", "googlenet", "squeezenet1_0", "squeezenet1_1", "alexnet", "alexnet_two_tower",
+           "shufflenet_v1_g1", "shufflenet_v1_g2", "shufflenet_v1_g3", "shufflenet_v1_g4",
+           "shufflenet_v1_g8")
+# Documented build variants the published reference figures describe (costcalc.papers), as
+# spec files in variants/: (registered name, build options) -> the variant's file. Resolved by
+# resolve_build, not listed by `costcalc models`.
+VARIANTS = {
+    ("mobilenet_v3_large", (("rounding", "keras"),)): "mobilenet_v3_large_keras",
+    ("mobilenet_v3_small", (("rounding", "keras"),)): "mobilenet_v3_small_keras",
+    ("googlenet", (("variant", "torchvision"),)): "googlenet_torchvision",
+}
 
 
 def _register(arch: Arch) -> None:
@@ -52,12 +62,12 @@ def _register(arch: Arch) -> None:
 
 def from_spec(s, name: str | None = None) -> Arch:
     """The registry entry of a decoded spec file."""
-    return Arch(name or s.name, s.title, s.build, s.width, tuple(s.options), None, s.side,
+    return Arch(name or s.name, s.title, s.build, s.width, tuple(s.options), s.min_side, s.side,
                 list(s.published), s.min_channels, s.channels, s)
 
 
-def _builtin(name: str) -> Arch:
-    s = _spec.load(HERE / f"{name}.toml")
+def _builtin(name: str, folder: Path = HERE) -> Arch:
+    s = _spec.load(folder / f"{name}.toml")
     if s.name != name:
         raise RuntimeError(f"{name}.toml declares name = {s.name!r}")
     return from_spec(s)
@@ -65,6 +75,7 @@ def _builtin(name: str) -> Arch:
 
 for _name in BUILTIN:
     _register(_builtin(_name))
+VARIANT_ARCHS = {v: _builtin(v, HERE / "variants") for v in VARIANTS.values()}
 
 
 # -- spec files given by path ---------------------------------------------------------------
@@ -99,6 +110,8 @@ def get(name: str) -> Arch:
     """The architecture a name (or a spec file's path) stands for."""
     if name in ARCHS:
         return ARCHS[name]
+    if name in VARIANT_ARCHS:
+        return VARIANT_ARCHS[name]
     if is_spec_path(name):
         return _user(name)
     close = difflib.get_close_matches(name, ARCHS, n=1, cutoff=0.4)
@@ -164,6 +177,21 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
     return _resolve(name, float(alpha), int(resolution), tuple(sorted(opts.items())))
 
 
+def resolve_build(name: str, alpha: float = 1.0, resolution: int | None = None, build: tuple = ()) -> Resolved:
+    """A registered architecture built as a documented variant (``build``: ((name, value),
+    ...)), e.g. MobileNet v3 with Keras' width rule: the variants the published reference
+    figures describe (:mod:`costcalc.papers`), each a spec file in ``variants/``."""
+    if build:
+        key = (name, tuple(sorted(build)))
+        if key not in VARIANTS:
+            raise CostcalcError(f"{name} has no build variant {dict(build)}; known: "
+                                + ", ".join(f"{n} {dict(b)}" for n, b in VARIANTS))
+        name = VARIANTS[key]
+    arch = get(name)
+    resolution = arch.default_resolution if resolution is None else resolution
+    return _resolve(name, float(alpha), int(resolution), ())
+
+
 @lru_cache(maxsize=4096)
 def _resolve(name: str, alpha: float, resolution: int, opts: tuple) -> Resolved:
     arch = get(name)
@@ -178,4 +206,4 @@ def resolver(arch: Arch, alpha, resolution: int, width_rule: str | None = None) 
                     in_channels=arch.in_channels, min_channels=arch.min_channels)
 
 
-__all__ = ["ARCHS", "Arch", "Ref", "get", "is_spec_path", "resolve_model"]
+__all__ = ["ARCHS", "Arch", "Ref", "get", "is_spec_path", "resolve_build", "resolve_model"]

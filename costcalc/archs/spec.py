@@ -146,6 +146,20 @@ def _scale(v):
     raise _Bad(f"must be true, false or \"up\" (scaled for α > 1 only), got {_show(v)}")
 
 
+def _alpha_table(v):
+    """{ "1.5" = 24, ... }: channel counts keyed by the width multiplier they apply at."""
+    if not isinstance(v, dict) or not v:
+        raise _Bad(f'expected a table such as {{ "1.5" = 24 }}, got {_show(v)}')
+    out = {}
+    for k, c in v.items():
+        try:
+            a = float(k)
+        except ValueError:
+            raise _Bad(f"key {k!r} is not a width multiplier") from None
+        out[_number(a)] = _pos_int(c)
+    return out
+
+
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -214,6 +228,13 @@ KEYS: dict[str, Key] = {
                       "of the growth rate (dense, 0: none) or of the output (ShuffleNet)"),
     "compression": Key(_fraction, "a transition's channel compression θ"),
     "ceil_mode": Key(_bool, "round the pooled side up (Caffe, SqueezeNet)"),
+    "divisor": Key(_pos_int, "round this block's α-scaled channels to a multiple of divisor "
+                             "(make_divisible) instead of the file's width rule (ShuffleNet: 4g)"),
+    "c_at": Key(_alpha_table, "channels at given α instead of c·α, as a reference implementation "
+                              "tabulates them (ShuffleNet 1.5×: a 24-channel first conv)"),
+    "t_round": Key(_choice("round", "divisible8"), "how t × the input channels rounds: round "
+                   "(torchvision) or divisible8 (Keras, TF-slim)"),
+    "size": Key(_pos_int, "output side of an adaptive average pool"),
     "s1x1": Key(_pos_int, "Fire: squeeze 1×1 channels, scaled by α"),
     "e1x1": Key(_pos_int, "Fire: expand 1×1 channels, scaled by α"),
     "e3x3": Key(_pos_int, "Fire: expand 3×3 channels, scaled by α"),
@@ -300,11 +321,15 @@ class _Build:
         return self.ref(refs[0])
 
     def width(self, c, p):
-        return self.r.width(c, p.get("scale_with_alpha", True))
+        return self.r.width(c, p.get("scale_with_alpha", True), p.get("divisor"), p.get("c_at"))
+
+    def expanded(self, p, src):
+        """t × the input channels, rounded by t_round."""
+        return self.r.channels(self.r.shape(src)[0] * self.number(p["t"]), p.get("t_round", "round"))
 
     def out_channels(self, p, src):
         if p.get("t") is not None:
-            return self.r.channels(self.r.shape(src)[0] * self.number(p["t"]), "round")
+            return self.expanded(p, src)
         if p.get("classes") is not None:
             return p["classes"]
         return self.width(p["c"], p)
@@ -330,7 +355,8 @@ class _Build:
 
     def squeeze_excite(self, id, src, base, p):
         r = self.r
-        squeeze = r.channels(base * self.number(p["se"]), p["se_round"])
+        rule = "floor_divisible8" if p["se_round"] == "divisible8" else p["se_round"]
+        squeeze = r.channels(base * self.number(p["se"]), rule)  # v3: make_divisible(c // 4, 8)
         return r.squeeze_excite(id, squeeze, act=p["se_act"], gate=p["se_gate"], src=src)
 
 
@@ -344,7 +370,8 @@ _SE = dict(se=0, se_of="exp", se_round="floor", se_act="relu", se_gate="sigmoid"
 
 
 @block("conv", "conv{i}", one_of=(("c", "t"),), c=None, t=None, k=3, s=1, g=1, padding=None,
-       bias=False, bn=True, act="relu", n=1, scale_with_alpha=True, from_=None)
+       bias=False, bn=True, act="relu", n=1, scale_with_alpha=True, divisor=None, c_at=None,
+       t_round="round", from_=None)
 def _conv(b: _Build, id, p, src):
     """Convolution (k×k, stride, groups) → BN → activation."""
     return b.conv(id, src, b.out_channels(p, src), p["k"], p["s"], p["g"], p)
@@ -358,14 +385,14 @@ def _depthwise(b, id, p, src):
 
 
 @block("pointwise", "pw{i}", one_of=(("c", "t"),), c=None, t=None, s=1, g=1, bias=False, bn=True,
-       act="relu", n=1, scale_with_alpha=True, from_=None)
+       act="relu", n=1, scale_with_alpha=True, divisor=None, t_round="round", from_=None)
 def _pointwise(b, id, p, src):
     """Pointwise 1×1 convolution (g > 1: ShuffleNet's pointwise group conv) → BN → activation."""
     return b.conv(id, src, b.out_channels(p, src), 1, p["s"], p["g"], p)
 
 
 @block("separable", "b{i}", one_of=(("c", "t"),), c=None, t=None, k=3, s=1, bn=True, act="relu",
-       n=1, scale_with_alpha=True, from_=None)
+       n=1, scale_with_alpha=True, divisor=None, t_round="round", from_=None)
 def _separable(b, id, p, src):
     """Depthwise separable conv (MobileNet v1): k×k depthwise (stride s), then 1×1 pointwise
     to c (or t × the input channels); BN and activation after each."""
@@ -374,7 +401,8 @@ def _separable(b, id, p, src):
 
 
 @block("inverted_residual", "b{i}", one_of=(("t", "exp"),), c=REQUIRED, t=None, exp=None, k=3,
-       s=1, act="relu", skip=True, n=1, scale_with_alpha=True, from_=None, **_SE)
+       s=1, act="relu", skip=True, n=1, scale_with_alpha=True, divisor=None, t_round="round",
+       from_=None, **_SE)
 def _inverted_residual(b, id, p, src):
     """Inverted residual / MBConv (MobileNet v2, v3, MnasNet, EfficientNet): 1×1 expand (left
     out when it would not change the width: t = 1), k×k depthwise (stride s), optional
@@ -382,8 +410,7 @@ def _inverted_residual(b, id, p, src):
     match."""
     r = b.r
     c_in = r.shape(src)[0]
-    hidden = b.width(p["exp"], p) if p.get("exp") is not None else \
-        r.channels(c_in * b.number(p["t"]), "round")
+    hidden = b.width(p["exp"], p) if p.get("exp") is not None else b.expanded(p, src)
     out = b.width(p["c"], p)
     x = src
     if hidden != c_in:
@@ -398,14 +425,14 @@ def _inverted_residual(b, id, p, src):
 
 
 @block("fused_mbconv", "b{i}", c=REQUIRED, t=REQUIRED, k=3, s=1, act="relu", skip=True, n=1,
-       scale_with_alpha=True, from_=None, **_SE)
+       scale_with_alpha=True, divisor=None, t_round="round", from_=None, **_SE)
 def _fused_mbconv(b, id, p, src):
     """Fused-MBConv (EfficientNetV2): a k×k conv (stride s) expanding to t × the input, optional
     squeeze-and-excite, linear 1×1 project; t = 1: the k×k conv alone, to c. Residual as in
     inverted_residual."""
     r = b.r
     c_in = r.shape(src)[0]
-    hidden = r.channels(c_in * b.number(p["t"]), "round")
+    hidden = b.expanded(p, src)
     out = b.width(p["c"], p)
     if hidden == c_in:
         x = b.conv(f"{id}_conv", src, out, p["k"], p["s"], 1, p)
@@ -470,19 +497,19 @@ def _transition(b, id, p, src):
 
 
 @block("fire", "fire{i}", s1x1=REQUIRED, e1x1=REQUIRED, e3x3=REQUIRED, bias=False, bn=True,
-       act="relu", n=1, scale_with_alpha=True, from_=None)
+       act="relu", n=1, scale_with_alpha=True, divisor=None, from_=None)
 def _fire(b, id, p, src):
     """Fire module (SqueezeNet): 1×1 squeeze to s1x1, then 1×1 (e1x1) and 3×3 (e3x3) expand
     convs side by side, concatenated."""
     sq = b.conv(f"{id}_squeeze", src, b.width(p["s1x1"], p), 1, p=p)
     e1 = b.conv(f"{id}_expand1x1", sq, b.width(p["e1x1"], p), 1, p=p)
     e3 = b.conv(f"{id}_expand3x3", sq, b.width(p["e3x3"], p), 3, p=p)
-    return b.r.concat(f"{id}_out", [e1, e3])
+    return b.r.concat(f"{id}_cat", [e1, e3])
 
 
 @block("inception", "inception{i}", c1x1=REQUIRED, c3x3r=REQUIRED, c3x3=REQUIRED,
        c5x5r=REQUIRED, c5x5=REQUIRED, pool_proj=REQUIRED, k=5, ceil_mode=False, bias=False,
-       bn=True, act="relu", scale_with_alpha=True, from_=None)
+       bn=True, act="relu", scale_with_alpha=True, divisor=None, from_=None)
 def _inception(b, id, p, src):
     """Inception module (GoogLeNet Table 1): 1×1; 1×1 reduce → 3×3; 1×1 reduce → 5×5 (k: the
     kernel of this branch; torchvision's GoogLeNet uses 3); 3×3 max pool (stride 1) → 1×1 pool
@@ -499,12 +526,12 @@ def _inception(b, id, p, src):
 
 
 @block("shuffle_unit", "b{i}", c=REQUIRED, s=1, g=REQUIRED, first_g=None, bottleneck=0.25,
-       act="relu", n=1, scale_with_alpha=True, from_=None)
+       act="relu", n=1, scale_with_alpha=True, divisor=None, from_=None)
 def _shuffle_unit(b, id, p, src):
-    """ShuffleNet unit (Zhang et al. 2017, Fig. 2): 1×1 group conv to bottleneck × c → BN →
-    act → channel shuffle → 3×3 depthwise (stride s) → BN → 1×1 group conv → BN; stride 1:
-    add the input; stride 2: concatenate a 3×3 average pool (stride 2) of the input, the
-    branch making up the rest of the c channels; act after."""
+    """ShuffleNet unit (Zhang et al. 2017, Fig. 2; the authors' code for the order): 1×1 group
+    conv to bottleneck × c → BN → act → channel shuffle → 3×3 depthwise (stride s) → BN → 1×1
+    group conv → BN; stride 1: add the input, then act; stride 2: act, then concatenate a 3×3
+    average pool (stride 2) of the input, the branch making up the rest of the c channels."""
     r = b.r
     c_in = r.shape(src)[0]
     out = b.width(p["c"], p)
@@ -518,12 +545,13 @@ def _shuffle_unit(b, id, p, src):
     x = r.shuffle(f"{id}_shuffle", p["g"], src=x) if p["g"] > 1 else x
     x = b.conv(f"{id}_dw", x, mid, 3, p["s"], "dw", p, act="none")
     x = b.conv(f"{id}_gconv2", x, branch, 1, 1, p["g"], p, act="none")
+    act = p["act"]
     if p["s"] == 1:
         x = r.add(f"{id}_add", src, x)
-    else:
-        short = r.avg_pool(f"{id}_shortcut", 3, p["s"], 1, src=src)
-        x = r.concat(f"{id}_cat", [short, x])
-    return r.act(f"{id}_{p['act']}", p["act"]) if p["act"] != "none" else x
+        return r.act(f"{id}_{act}", act) if act != "none" else x
+    x = r.act(f"{id}_{act}", act) if act != "none" else x
+    short = r.avg_pool(f"{id}_shortcut", 3, p["s"], 1, src=src)
+    return r.concat(f"{id}_cat", [short, x])
 
 
 @block("channel_shuffle", "shuffle{i}", g=REQUIRED, from_=None)
@@ -552,8 +580,20 @@ def _global_pool(b, id, p, src):
     return b.r.global_pool(id, src=src)
 
 
+@block("adaptive_pool", "pool{i}", size=REQUIRED, from_=None)
+def _adaptive_pool(b, id, p, src):
+    """Average pooling to a fixed size × size map whatever the input (torchvision's AlexNet)."""
+    return b.r.adaptive_pool(id, p["size"], src=src)
+
+
+@block("flatten", "flatten{i}", from_=None)
+def _flatten(b, id, p, src):
+    """Flatten a map to a vector (an FC flattens by itself; this ends a net on a vector)."""
+    return b.r.flatten(id, src=src)
+
+
 @block("fc", "fc{i}", one_of=(("c", "classes"),), c=None, classes=None, bias=True, act="none",
-       scale_with_alpha=True, from_=None)
+       scale_with_alpha=True, divisor=None, from_=None)
 def _fc(b, id, p, src):
     """Fully connected layer (a C×H×W input is flattened first): c features (scaled by α) or
     a fixed number of classes; bias by default, as torch's nn.Linear."""
@@ -625,6 +665,13 @@ class Spec:
     entries: tuple
     published: tuple = ()
     source: str = ""
+    min_side: int | None = None  # None: the product of its strides (archs.min_side)
+
+    def table(self, block: str, columns: tuple) -> list[tuple]:
+        """The rows of the first stage table of a block type, as tuples of ``columns`` —
+        the paper's table read back (MobileNet v2's t, c, n, s)."""
+        e = next(e for e in self.entries if e.block.name == block)
+        return [tuple(p[c] for c in columns) for p in e.merged]
 
     def build(self, r, **opts) -> None:
         """Resolve the spec on ``r``: one block function per block instance, in order."""
@@ -679,6 +726,7 @@ TOP_KEYS = {
     "input": "input = { side = 224, channels = 3 }",
     "width": "how α rounds channels: floor, round or divisible8",
     "min_channels": "no α-scaled channel count below this (TF-slim's min_depth: 8)",
+    "min_side": "the smallest input side it takes (default: the product of its strides)",
     "options": "command-line options the spec takes, with defaults: { growth_rate = 32 }",
     "defaults": "keys every block that takes them gets unless it says otherwise",
     "layers": "the ordered layers and stage tables ([[layers]])",
@@ -814,6 +862,10 @@ def _decode(data: dict, lines: _Lines, where: str) -> Spec:
         min_channels = _pos_int(data.get("min_channels", 1)) if "min_channels" in data else 0
     except _Bad as e:
         fail(lines.top("min_channels"), f"min_channels {e}")
+    try:
+        min_side = _pos_int(data["min_side"]) if "min_side" in data else None
+    except _Bad as e:
+        fail(lines.top("min_side"), f"min_side {e}")
     def table(key: str, example: str, check) -> dict:
         """A top-level table, each entry checked by ``check(name, value)`` (raises _Bad)."""
         t = data.get(key, {})
@@ -846,7 +898,7 @@ def _decode(data: dict, lines: _Lines, where: str) -> Spec:
     _check_ids(entries, lines, fail)
     published = _published(data.get("published", []), lines, fail)
     return Spec(where, name, title, side, channels, width, min_channels, dict(options), entries,
-                published, source)
+                published, source, min_side)
 
 
 def _value(key: str, v, options: dict):

@@ -55,6 +55,8 @@ def _module(layer) -> nn.Module:
         return nn.AvgPool2d(a["k"], a["stride"], a["padding"])
     if layer.kind == "max_pool":
         return nn.MaxPool2d(a["k"], a["stride"], a["padding"], ceil_mode=a.get("ceil_mode", False))
+    if layer.kind == "adaptive_avg_pool":
+        return nn.AdaptiveAvgPool2d((a["oh"], a["ow"]))
     if layer.kind == "channel_shuffle":
         return nn.ChannelShuffle(a["groups"])
     if layer.kind == "flatten":

@@ -7,7 +7,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..archs import resolve_model
-from ..formula import Formula, alpha_lattice, departures, rounding_free_sides
+from ..formula import Formula, alpha_lattice, departures, rounding_free_sides, table_alphas
 from ..symbolic import latex as sym_latex, pretty, rho as RHO
 from .tables import Column, Report, Table, latex_escape, percent
 
@@ -73,7 +73,7 @@ def exact_where(f: Formula) -> dict:
     sides = rounding_free_sides(f)
     return {"alpha_step": None if step is None else _frac(step),
             "alpha_min": None if not lo else _frac(lo),
-            "resolutions": sides}
+            "alpha_except": table_alphas(f), "resolutions": sides}
 
 
 def _sides_text(sides: list[int], R: int) -> str:
@@ -111,6 +111,8 @@ def formula_report(f: Formula, alpha: float, resolution: int, growth_rate=None) 
         alpha_txt = ("α is a whole number" if where["alpha_step"] == "1" else
                      f"α is a multiple of {where['alpha_step']}")
         alpha_txt += (f", at least {where['alpha_min']}" if where["alpha_min"] else "") + \
+            (f", not {', '.join(f'{a:g}' for a in where['alpha_except'])} (the reference code's "
+             f"own widths there)" if where["alpha_except"] else "") + \
             f" ({RULES.get(f.width_rule, f.width_rule)} for every α-scaled count c, every " \
             "derived count — an SE squeeze, an expansion — kept by its rounding)"
     else:
