@@ -10,8 +10,9 @@ import pytest
 import sympy as sp
 
 from costcalc import compare_layer, derive
-from costcalc.report.tables import (Column, Format, Report, Table, integer, latex_escape, percent,
-                                    render, to_csv, to_json, to_latex, to_markdown)
+from costcalc.errors import CostcalcError
+from costcalc.report.tables import (Column, Format, Report, Table, View, integer, latex_escape,
+                                    percent, render, to_csv, to_json, to_latex, to_markdown)
 from costcalc.report.views import comparison_report, derivation_report
 
 
@@ -42,10 +43,14 @@ def test_to_csv(report):
     assert rows[2][0] == "fc" and rows[2][3] == ""
 
 
-def test_to_csv_two_tables(report):
-    report.tables.append(Table([Column("a", "A")], [{"a": 1}]))
-    text = to_csv(report)
-    assert text.split("\n\n")[1].splitlines() == ["a", "1"]
+def test_to_csv_one_table_per_stream(report):
+    report.tables.append(Table([Column("a", "A")], [{"a": 1}], name="other"))
+    assert to_csv(report).splitlines()[0] == "layer,macs,share,note"  # the first, alone
+    assert to_csv(report, View(table="other")).splitlines() == ["a", "1"]
+    report.main = "other"
+    assert to_csv(report).splitlines() == ["a", "1"]
+    with pytest.raises(CostcalcError, match="the tables table, other"):
+        to_csv(report, View(table="nope"))
 
 
 def test_to_markdown(report):
