@@ -13,7 +13,7 @@ import re
 import pytest
 
 from costcalc.report.tables import SHARE_DECIMALS, View, to_csv, to_json
-from test_cli_width import INVOCATIONS, captured
+from test_cli_width import INVOCATIONS, _id, captured
 
 GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+$")  # 568,740,352
 
@@ -37,7 +37,7 @@ def _walk(x, key=None):
         yield key, x
 
 
-@pytest.mark.parametrize("argv", INVOCATIONS, ids=" ".join)
+@pytest.mark.parametrize("argv", INVOCATIONS, ids=_id)
 def test_csv_is_raw_and_matches_json(argv):
     report, _ = captured(argv)
     data = json.loads(to_json(report))

@@ -9,7 +9,7 @@ import pytest
 import typer
 
 from costcalc.cli import app, main
-from costcalc.cli.common import CONVENTION_NAMES, SHORT_FLAGS
+from costcalc.cli.common import CONVENTION_NAMES, ONNX_CONVENTION_NAMES, SHORT_FLAGS
 from costcalc.report.tables import Format
 from costcalc.units import DTYPE_BYTES
 from test_cli_help import COMMANDS
@@ -43,6 +43,8 @@ def _choices(p):
     ("--dtype", tuple(DTYPE_BYTES)),
     ("--params", ("weights", "bias", "bn", "bn_stats")),
     ("--chart", ("macs-params", "heatmap", "accuracy", "scaling")),
+    ("--runtime", ("torch", "onnxruntime")),
+    ("--exporter", ("dynamo", "torchscript")),
 ])
 def test_fixed_sets_are_choice_lists(option, values):
     found = [(path, p) for path, p in OPTIONS if option in p.opts]
@@ -60,7 +62,7 @@ def test_open_or_heavy_sets_are_completed_and_listed(option, names):
         if option in p.opts:
             assert p._custom_shell_complete is not None, (path, option)
             if option == "--convention":
-                assert all(n in p.help for n in names)
+                assert all(n in p.help for n in names + ONNX_CONVENTION_NAMES)
 
 
 def test_convention_names_equal_the_registry():
@@ -68,6 +70,11 @@ def test_convention_names_equal_the_registry():
     from costcalc.profile.conventions import CONVENTIONS
 
     assert CONVENTION_NAMES == tuple(CONVENTIONS)
+    pytest.importorskip("onnx")
+    from costcalc.onnx import conventions as onnx_conventions
+
+    assert ONNX_CONVENTION_NAMES == tuple(n for n in onnx_conventions.CONVENTIONS
+                                          if n not in CONVENTIONS)
 
 
 def test_one_range_parser():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -24,6 +26,7 @@ from costcalc.report.tables import plan_table, render, terminal_text
 
 WIDTHS = (60, 80, 100, 120, 200)
 FAST_BENCH = ("-i", "1,3,32,32", "-n", "1", "-w", "0", "--threads", "1")
+ONNX = "{onnx}"  # in an invocation: a mobilenet_v1 file the export invocation below writes
 
 INVOCATIONS = [
     ("compare",),
@@ -45,8 +48,13 @@ INVOCATIONS = [
     ("reconcile", "mobilenet_v2"),
     ("roofline", "mobilenet_v1", "--per-layer"),
     ("bench", "mobilenet_v1", "--per-layer", *FAST_BENCH),
+    ("export", "mobilenet_v1", "--onnx", ONNX, "-i", "1,3,32,32", "--exporter", "torchscript"),
+    ("profile", ONNX, "--per-layer"),
+    ("reconcile", ONNX),
+    ("bench", ONNX, "--per-layer", "-n", "1", "-w", "0", "--threads", "1"),
 ]
-TORCH = {"profile", "reconcile", "roofline", "bench"}
+TORCH = {"profile", "reconcile", "roofline", "bench", "export"}
+_DIR = Path(tempfile.mkdtemp(prefix="costcalc-width-"))
 
 _reports: dict = {}
 
@@ -56,12 +64,18 @@ def captured(argv: tuple):
     if argv not in _reports:
         if argv[0] in TORCH or "--verify" in argv:
             pytest.importorskip("torch")
+        if ONNX in argv:
+            pytest.importorskip("onnx")
+            pytest.importorskip("onnxruntime")
+            if argv[0] != "export" and not (_DIR / "v1.onnx").exists():
+                captured(next(a for a in INVOCATIONS if a[0] == "export"))
+        run = [str(_DIR / "v1.onnx") if a == ONNX else a for a in argv]
         got = []
         mp = pytest.MonkeyPatch()
         mp.setattr(common, "render", lambda report, fmt, view=None: got.append((report, view)))
         try:
             with pytest.raises(SystemExit) as e:
-                main(list(argv))
+                main(run)
         finally:
             mp.undo()
         assert e.value.code in (0, 1), (argv, e.value.code)  # check/audit: 1 = a wrong formula
@@ -80,8 +94,12 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _id(argv) -> str:
+    return " ".join(argv).replace(ONNX, "v1.onnx")
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("argv", INVOCATIONS, ids=" ".join)
+@pytest.mark.parametrize("argv", INVOCATIONS, ids=_id)
 def test_tables_fit(argv, width):
     report, view = captured(argv)
     text = terminal_text(report, width, view)
@@ -122,7 +140,7 @@ def test_tables_fit(argv, width):
                 assert words[0] not in layout.OPERATORS, line
 
 
-@pytest.mark.parametrize("argv", INVOCATIONS, ids=" ".join)
+@pytest.mark.parametrize("argv", INVOCATIONS, ids=_id)
 def test_piped_output_is_plain_and_whole(argv):
     """Piped: natural width (no fold, no wrap), no colour codes, no trailing spaces."""
     report, view = captured(argv)

@@ -6,12 +6,13 @@ torch is imported inside the command only, so `costcalc compare` / `costcalc mod
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
 from . import app
 from .common import FormatOpt, InputOpt, TargetArg, emit, names
+from ..errors import CostcalcError
 from .profile import _shape
 from ..report.tables import Column, Format, Report, Table, integer, percent
 
@@ -30,6 +31,24 @@ def _times(v) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def timing_columns(what: str) -> list[Column]:
+    """The whole-pass timing table's columns (torch and ONNX Runtime benches alike)."""
+    return [Column("quantity", what, primary=True), Column("median_ms", "median ms", "right", _ms),
+            Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
+            Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
+            Column("min_ms", "min ms", "right", _ms, secondary=True),
+            Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+
+
+def kind_columns(count: str) -> list[Column]:
+    """The by-kind table's columns: share of MACs beside share of time."""
+    return [Column("kind", "kind", primary=True), Column("layers", count, "right", integer),
+            Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
+            Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
+            Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
+            Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
 
 
 def _kind_row(k) -> dict:
@@ -73,13 +92,7 @@ def _report(r, per_layer: bool, macs_total: int | None = None) -> Report:
             "gmacs_per_s": r.gmacs_per_s, "by_kind": kinds, "layers": layers,
             "unsupported_modules": r.unsupported}
 
-    scols = [Column("quantity", "forward pass", primary=True),
-             Column("median_ms", "median ms", "right", _ms),
-             Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
-             Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
-             Column("min_ms", "min ms", "right", _ms, secondary=True),
-             Column("gmacs_per_s", "GMAC/s", "right", _rate)]
-    summary = Table(scols, [
+    summary = Table(timing_columns("forward pass"), [
         {"quantity": "whole model, no hooks", **r.total.ms(), "gmacs_per_s": r.gmacs_per_s},
         {"quantity": "whole model, timing hooks on", **r.hooked.ms()},
         {"quantity": "sum of per-layer medians", "median_ms": 1e3 * r.layer_sum, "gmacs_per_s": gmacs_sum},
@@ -92,12 +105,7 @@ def _report(r, per_layer: bool, macs_total: int | None = None) -> Report:
     total = {"kind": "total", "layers": len(r.layers), "macs": r.macs, "macs_share": 1.0,
              "time_ms": 1e3 * r.layer_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
              "gmacs_per_s": gmacs_sum}
-    kcols = [Column("kind", "kind", primary=True), Column("layers", "layers", "right", integer),
-             Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
-             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
-             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
-             Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
-    tables = [summary, Table(kcols, kinds + [total], title="By layer kind: share of MACs vs share of time",
+    tables = [summary, Table(kind_columns("layers"), kinds + [total], title="By layer kind: share of MACs vs share of time",
                              row_styles=[None] * len(kinds) + ["bold"], name="by_kind")]
     if per_layer:
         lcols = [Column("name", "layer", primary=True), Column("type", "module", secondary=True),
@@ -148,9 +156,23 @@ def bench(
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch "
                                                    "(default: torch's own).")] = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per leaf module call.")] = False,
+    runtime: Annotated[Optional[Literal["torch", "onnxruntime"]], typer.Option(
+        "--runtime", help="torch or onnxruntime (default: onnxruntime for a .onnx file, else "
+        "torch; a torch model is exported first).")] = None,
     fmt: FormatOpt = Format.table,
 ):
     """Time real forward passes, per layer and in total: share of time vs share of MACs."""
+    from ..onnx import is_onnx_target
+
+    runtime = runtime or ("onnxruntime" if is_onnx_target(target) else "torch")
+    if runtime == "onnxruntime":
+        from . import onnx
+
+        if device != "cpu":
+            raise CostcalcError("--runtime onnxruntime runs on ONNX Runtime's CPU provider; drop --device")
+        return onnx.bench(target, input, repeats, warmup, threads, per_layer, fmt)
+    if is_onnx_target(target):
+        raise CostcalcError(f"{target} is an ONNX file: time it with --runtime onnxruntime")
     from ..profile.latency import bench_model, check_options
     from ..profile.target import check_input, load_model, parse_target, user_code
 

@@ -42,10 +42,12 @@ RANGE_HELP = ("a list '0.5,1.0' or a range: START:STOP doubles (8:64 = 8, 16, 32
               "START:STOP:STEP adds STEP, START:STOP:xF multiplies by F; STOP is included when "
               "on the grid")
 
-# The names costcalc.profile.conventions registers: that module imports torch, which `--help`
-# and shell completion must not (tests/test_cli_vocabulary.py holds the two lists equal).
+# The names costcalc.profile.conventions registers (a PyTorch model) and those only
+# costcalc.onnx.conventions has (an ONNX file): those modules import torch and onnx, which
+# `--help` and shell completion must not (tests/test_cli_vocabulary.py holds the lists equal).
 CONVENTION_NAMES = ("paper", "macs", "flops", "fvcore", "torchprofile", "ptflops", "thop",
                     "torchinfo")
+ONNX_CONVENTION_NAMES = ("all-ops", "onnx-tool")
 
 Dtype = Literal[tuple(DTYPE_BYTES)]  # float32, float16, bfloat16, int8
 
@@ -77,7 +79,7 @@ ModelArg = Annotated[str, typer.Argument(metavar="NAME", autocompletion=names(_m
 TargetArg = Annotated[str, typer.Argument(
     metavar="TARGET", autocompletion=names(_targets),
     help="A registered architecture, path/to/file.py:callable, package.module:callable, "
-         "torchvision:NAME or timm:NAME.")]
+         "torchvision:NAME, timm:NAME or model.onnx.")]
 AlphaOpt = Annotated[float, typer.Option("--alpha", "-a", help="Width multiplier α.")]
 ResolutionOpt = Annotated[Optional[int], typer.Option("--resolution", "-r",
                           help="Input side in pixels (default 224).")]
@@ -90,8 +92,9 @@ InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", metavar="N,C,H
 DeviceOpt = Annotated[str, typer.Option("--device", autocompletion=names(("meta", "cpu", "cuda")),
                       help="meta (no compute), cpu or cuda.")]
 ConventionOpt = Annotated[str, typer.Option(
-    "--convention", metavar="NAME", autocompletion=names(CONVENTION_NAMES),
-    help="Counting convention: " + ", ".join(CONVENTION_NAMES) + " (see `costcalc reconcile`).")]
+    "--convention", metavar="NAME", autocompletion=names(CONVENTION_NAMES + ONNX_CONVENTION_NAMES),
+    help="Counting convention: " + ", ".join(CONVENTION_NAMES) + "; for a .onnx file also "
+         + " and ".join(ONNX_CONVENTION_NAMES) + " (see `costcalc reconcile`).")]
 OutOpt = Annotated[Optional[Path], typer.Option(
     "--out", "-o", help="Write a chart to this file: .png, .svg or .pdf (atomically).")]
 

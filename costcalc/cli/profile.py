@@ -35,6 +35,11 @@ def _profile(target: str, input: Optional[str], device: str):
     from ..profile.target import check_input, load_model, parse_target, user_code
 
     t = parse_target(target)
+    if t.kind == "onnx":
+        from . import onnx
+
+        onnx.check_device(device)
+        return onnx.load_profile(target, input)
     shape = _shape(input)
     check_input(t, shape)
     with user_code():
@@ -66,7 +71,13 @@ def profile(
                      "bfloat16, int8.")] = "float32",
     fmt: FormatOpt = Format.table,
 ):
-    """Count any PyTorch model: module hooks plus an aten-level pass for functional calls."""
+    """Count any PyTorch model (module hooks plus an aten-level pass) or ONNX file (every node)."""
+    from ..onnx import is_onnx_target
+
+    if is_onnx_target(target):
+        from . import onnx
+
+        return onnx.profile(target, input, device, per_layer, conv_name, dtype, fmt)
     from ..profile import conventions, memory
 
     conv = conventions.get(conv_name)
@@ -114,6 +125,12 @@ def profile(
 def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "meta",
               fmt: FormatOpt = Format.table):
     """Why fvcore, ptflops, thop, torchprofile, torchinfo and FlopCounterMode disagree, category by category."""
+    from ..onnx import is_onnx_target
+
+    if is_onnx_target(target):
+        from . import onnx
+
+        return onnx.reconcile(target, input, device, fmt)
     from ..profile import conventions
     from ..profile.aten_ops import CATEGORIES
 
