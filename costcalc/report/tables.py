@@ -47,7 +47,9 @@ class Column:
     when the terminal is too narrow; a note names it). ``primary`` columns name the row (model,
     layer id, kind): always shown, repeated in every panel; the first column is primary when no
     column says so. Right-justified columns are numbers. ``machine=False`` marks a copy of
-    another column for people (a rounded ``≈``): left out of CSV.
+    another column for people (a rounded ``≈``): left out of CSV. ``display`` names the row key
+    whose text people see in place of the raw value CSV writes (``costcalc_text`` beside
+    ``costcalc``).
     """
 
     key: str
@@ -60,6 +62,7 @@ class Column:
     secondary: bool = False
     wrap: bool | str = False
     machine: bool = True
+    display: str | None = None
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Table:
 
     def cell(self, row: dict, col: Column, latex: bool = False) -> str:
         v = row.get(col.key, "")
+        if col.display is not None and col.display in row:
+            return str(row[col.display])
         if col is self.columns[0] and row.get("_level"):  # a sub-row (profile's categories)
             return "  " * row["_level"] + self._cell(v, col, latex)
         return self._cell(v, col, latex)
