@@ -125,3 +125,23 @@ def test_latex_escapes_the_symbols_tables_print():
     rep = comparison_report(compare_layer(kernel=3, channels=512))
     body = to_latex(rep).split("\n", 1)[1]  # after the '%' title comment
     assert "×" not in body and "α" not in body
+
+
+def test_wrap_breaks_between_words_never_inside_a_formula():
+    from costcalc.report.layout import narrowest, wrap
+
+    note = ("ratio separable/standard = (Dk²·M·Df² + M·N·Df²)/(Dk²·M·N·Df²) = 1/N + 1/Dk² = "
+            "1/512 + 1/3² = 521/4608 = 0.1131 → 8.84× fewer MACs")
+    for width in (40, 60, 80):
+        lines = wrap(note, width, "  ")
+        assert all(len(line) <= width for line in lines)
+        assert " ".join(" ".join(lines).split()) == note  # every word, in order, none split
+        for line in lines:  # a sum stays together: no break beside + or before =
+            assert not line.rstrip().endswith(("+", "·")) and line.split()[0] not in ("+", "=", "→")
+        assert any("1/N + 1/Dk² =" in line for line in lines)
+    # a formula cell breaks only after an operator, outside its braces first
+    assert wrap(r"\frac{D_K^2 M D_F^2 + M N D_F^2}{D_K^2 M N D_F^2} = \frac{1}{N}", 30,
+                formula=True) == [r"\frac{D_K^2 M D_F^2 +", r"M N D_F^2}{D_K^2 M N D_F^2} =",
+                                  r"\frac{1}{N}"]
+    assert narrowest("a b c + d", formula=True) == len("a b c +")  # 'M N' is one product
+    assert wrap("one two", None) == ["one two"]  # piped: no width, no wrap
