@@ -29,7 +29,7 @@ BUDGET = 150_000_000
 
 
 def grid(n: int):
-    from costcalc.sweep import parse_list
+    from costcalc.ranges import parse_values as parse_list
 
     return (parse_list(f"0.25:{0.25 + 0.01 * (n - 1):.2f}:0.01"),
             parse_list(f"96:{96 + 3 * (n - 1)}:3", integer=True))

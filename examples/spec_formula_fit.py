@@ -7,7 +7,7 @@ from pathlib import Path
 from costcalc.archs import resolve_model
 from costcalc.fit import fit
 from costcalc.formula import departures, formula
-from costcalc.sweep import parse_list
+from costcalc.ranges import parse_values as parse_list
 
 SPEC = str(Path(__file__).resolve().parent / "specs" / "patchwork.toml")
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from costcalc.archs import resolve_model
 from costcalc.errors import CostcalcError
 from costcalc.fit import fit, pareto
-from costcalc.sweep import parse_list
+from costcalc.ranges import parse_values as parse_list
 from costcalc.units import parse_count
 
 

@@ -101,26 +101,23 @@ def check_report(r: CheckResult) -> Report:
         title = "check: each side against the next"
     if r.value is not None:
         rows += _at_text(r)
-    cols = [Column("item", "", style="bold"), Column("value", "result")]
+    cols = [Column("item", "", style="bold", primary=True), Column("value", "result", wrap=True)]
     notes = [f"reading: {x}" for x in r.readings] + r.notes
-    return Report([Table(cols, rows, title=title)], r.to_dict(), notes)
+    return Report([Table(cols, rows, title=title, name="check")], r.to_dict(), notes)
 
 
 def audit_report(a) -> Report:
-    cols = [Column("line", "line", "right"), Column("formula", "formula"),
-            Column("verdict", "verdict"), Column("note", "note")]
-    rows = [{"line": row.line, "formula": _clip(row.formula), "verdict": row.verdict,
+    cols = [Column("line", "line", "right", primary=True), Column("formula", "formula", wrap="formula"),
+            Column("verdict", "verdict", primary=True, text=lambda v: v.replace("_", " ")),
+            Column("note", "note", wrap=True)]
+    rows = [{"line": row.line, "formula": " ".join(row.formula.split()),
+             "verdict": row.verdict.replace(" ", "_"),
              "note": row.note} for row in a.rows]
     counts = a.counts()
     summary = ", ".join(f"{n} {v}" for v, n in counts.items())
     notes = [f"{len(a.rows)} formulas in {a.path}: {summary}" if a.rows else
              f"no formulas found in {a.path}"] + a.notes
-    return Report([Table(cols, rows, title=f"audit: {a.path}")], a.to_dict(), notes)
-
-
-def _clip(s: str, width: int = 70) -> str:
-    s = " ".join(s.split())
-    return s if len(s) <= width else s[:width - 1] + "…"
+    return Report([Table(cols, rows, title=f"audit: {a.path}", name="formulas")], a.to_dict(), notes)
 
 
 __all__ = ["check_report", "audit_report", "link_dict"]

@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
-from .sweep import OutOpt, ParamConvention, _sources, _wrote, progress_for
+from .common import RANGE_HELP, FormatOpt, GrowthOpt, ModelArg, OutOpt, emit
+from .sweep import ParamConvention, _sources, _wrote, progress_for
 from ..report.tables import Column, Format, Report, Table, integer, percent
 
 AUTO_LIMIT = 60  # cells within budget past which a table lists the frontier alone
@@ -20,18 +20,16 @@ AUTO_LIMIT = 60  # cells within budget past which a table lists the frontier alo
 
 @app.command()
 def fit(
-    name: Annotated[str, typer.Argument(help="A registered architecture (see `costcalc models`) "
-                    "or a spec file, path/to/net.toml.")],
-    max_macs: Annotated[str, typer.Option("--max-macs", help="MAC budget: 150M, 1.2G, 600000 "
-                        "(multiply-accumulates, the papers' mult-adds).")],
-    max_params: Annotated[Optional[str], typer.Option("--max-params", help="Parameter budget: "
-                          "2M, 500K (in the --params convention).")] = None,
-    alpha: Annotated[Optional[str], typer.Option("--alpha", "-a", help="Width multipliers: a list "
-                     "or START:STOP:STEP (default 0.25:1.5:0.05).")] = None,
-    resolution: Annotated[Optional[str], typer.Option("--resolution", "-r", help="Input sides: a "
-                          "list or START:STOP:STEP (default 96:320:16).")] = None,
-    growth_rate: Annotated[Optional[int], typer.Option("--growth-rate",
-                           help="Dense-MobileNet growth rate (default 32).")] = None,
+    name: ModelArg,
+    max_macs: Annotated[str, typer.Option("--max-macs", metavar="COUNT", help="MAC budget: 150M, "
+                        "1.2G, 600000 (multiply-accumulates, the papers' mult-adds).")],
+    max_params: Annotated[Optional[str], typer.Option("--max-params", metavar="COUNT",
+                          help="Parameter budget: 2M, 500K (in the --params convention).")] = None,
+    alpha: Annotated[Optional[str], typer.Option("--alpha", "-a", metavar="VALUES",
+                     help=f"Width multipliers α: {RANGE_HELP} (default 0.25:1.5:0.05).")] = None,
+    resolution: Annotated[Optional[str], typer.Option("--resolution", "-r", metavar="VALUES",
+                          help="Input sides in pixels, as --alpha (default 96:320:16).")] = None,
+    growth_rate: GrowthOpt = None,
     params: Annotated[ParamConvention, typer.Option("--params", case_sensitive=False,
                       help="Parameter convention: weights (the papers), bias, bn, bn_stats.")]
     = ParamConvention.weights,
@@ -45,14 +43,14 @@ def fit(
     """Every (α, resolution) within a MAC / parameter budget, the Pareto frontier marked."""
     from ..archs import get
     from ..fit import DEFAULT_ALPHAS, DEFAULT_RESOLUTIONS, fit as run
-    from ..sweep import parse_list
+    from ..ranges import parse_values
     from ..units import parse_count
 
     get(name)
     budget = parse_count(max_macs, "--max-macs")
     pbudget = None if max_params is None else parse_count(max_params, "--max-params")
-    alphas = parse_list(alpha or DEFAULT_ALPHAS, option="--alpha")
-    resolutions = parse_list(resolution or DEFAULT_RESOLUTIONS, integer=True, option="--resolution")
+    alphas = parse_values(alpha or DEFAULT_ALPHAS, option="--alpha")
+    resolutions = parse_values(resolution or DEFAULT_RESOLUTIONS, integer=True, option="--resolution")
     if out is not None:
         from ..report.plots import check_target
 
