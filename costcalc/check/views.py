@@ -107,14 +107,20 @@ def check_report(r: CheckResult) -> Report:
 
 
 def audit_report(a) -> Report:
-    cols = [Column("line", "line", "right"), Column("formula", "formula"),
+    """One row per claim: where, what the sentence says, the claim, the kind and the words that
+    decided it, how its symbols were read, the verdict and why."""
+    cols = [Column("line", "line", "right"), Column("sentence", "sentence"),
+            Column("claim", "claim"), Column("kind", "kind"), Column("binding", "binding"),
             Column("verdict", "verdict"), Column("note", "note")]
-    rows = [{"line": row.line, "formula": _clip(row.formula), "verdict": row.verdict,
-             "note": row.note} for row in a.rows]
+    rows = [{"line": r.line, "sentence": _clip(r.sentence, 60), "claim": _clip(r.claim, 50),
+             "kind": (r.kind or "—") + (f" ← {r.words}" if r.words else ""),
+             "binding": ", ".join(f"{k}={v.split(' ')[0]}" for k, v in r.binding.items()),
+             "verdict": r.verdict, "note": r.note} for r in a.rows]
     counts = a.counts()
-    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
-    notes = [f"{len(a.rows)} formulas in {a.path}: {summary}" if a.rows else
-             f"no formulas found in {a.path}"] + a.notes
+    summary = ", ".join(f"{counts[v]} {v}" for v in ("equal", "not equal", "unverifiable")
+                        if v in counts)
+    notes = [f"{len(a.rows)} claims in {a.path}: {summary}" if a.rows else
+             f"no claims found in {a.path}"] + a.notes
     return Report([Table(cols, rows, title=f"audit: {a.path}")], a.to_dict(), notes)
 
 
