@@ -178,6 +178,7 @@ class _Article:
         self.reader = Reader(self.doc)
         self.let = let
         self.eqs: dict[str, sp.Expr] = {}
+        self.named: dict[str, sp.Expr] = {}  # C_dw = K^2 M H^2: a name the text gives a cost
         self._kdefault = None
         self._kd_done = False
 
@@ -220,14 +221,23 @@ class _Article:
         a, b = self.doc.sentences[i - 1], self.doc.sentences[i]
         return i - 1 if a.heading == b.heading else None
 
-    def sources(self, i: int, anchor: int, label: str = "") -> list[Source]:
+    def sources(self, i: int, anchor: int, label: str = "", anchor_end: int | None = None) -> list[Source]:
         s = self.doc.sentences[i]
         text, _ = self.words(i)
         out = []
         if label:
             out.append(Source("label", label, len(label)))
-        out.append(Source("sentence", text, anchor))
+        out.append(Source("sentence", text, anchor, anchor_end))
         p = self.previous(i)
+        prose = re.sub(r"⟨formula⟩", " ", text)
+        for sp_ in s.spans:
+            if sp_.how == "plain":
+                prose = prose.replace(_unplace(sp_), " ")
+        own_words = len(re.findall(r"[A-Za-z]{3,}", prose))
+        if p is not None and not (self.doc.sentences[p].block == s.block or own_words <= 6 or
+                                  re.match(r"\W*(so|hence|thus|therefore|then|this|that|it|its|"
+                                           r"which|here|these|such|now)\b", prose, re.I)):
+            p = None
         if p is not None:
             pt, _ = self.words(p)
             out.append(Source("previous", pt, len(pt)))
@@ -244,13 +254,6 @@ class _Article:
         for name, d in self.reader.binding(i).items():
             roles[name] = d.role
             how[name] = f"{d.role} (line {d.line}: '{_clip(d.words, 50)}')"
-        same = self.reader.same_size(i)
-        if same:
-            for name, role in list(roles.items()):
-                if role == "Di":
-                    roles[name] = "Df"
-                    how[name] = how[name].replace("Di (", "Df (input side = output side: stride 1 "
-                                                  f"and 'same' padding, line {same}; ", 1)
         for name, role in self.let.items():
             roles[name] = role
             how[name] = f"{role} (--let)"
@@ -258,23 +261,38 @@ class _Article:
 
     def values_for(self, i: int, clause: str = "") -> Values:
         """Values from the clause, else the sentence and its paragraph, else the sentence
-        just before the paragraph (same heading)."""
-        v = self.reader.values_at(i)
-        first = i
+        just before the paragraph (same heading); nearer levels win (see roles_at)."""
+        v = Values()
+        for level in self.value_levels(i, clause):
+            v = v.merged(level)
+        return v
+
+    def value_levels(self, i: int, clause: str = "") -> list[Values]:
+        from .prose import stated_values
+
         sents = self.doc.sentences
+        first = i
         while first > 0 and sents[first - 1].block == sents[i].block:
             first -= 1
+        levels = []
         p = self.previous(first)
         if p is not None:
-            v = self.reader.values[p].merged(v)
-        named = self.reader.named_values(i, self.doc.sentences[i].reading())
+            levels.append(self.reader.values[p])
+        named = self.reader.named_values(i, sents[i].reading())
         if not named.empty():
-            v = named.merged(v)
+            levels.append(named)
+        levels += [self.reader.values[j] for j in range(first, i + 1)]
         if clause:
-            from .prose import stated_values
+            levels.append(stated_values(clause))
+        return levels
 
-            v = v.merged(stated_values(clause))
-        return v
+    def roles_at(self, i: int, clause: str = "") -> dict:
+        """{role: [values]} with the nearest statement winning: clause over sentence over
+        paragraph over the sentence before it."""
+        out: dict = {}
+        for level in self.value_levels(i, clause):
+            out.update(self.roles_of(level, i))
+        return out
 
     def roles_of(self, v: Values, i: int) -> dict:
         """Values by role: a named symbol's value goes to the role the text gives it."""
@@ -305,11 +323,14 @@ def _unplace(sp_: Span) -> str:
 _INEQ = re.compile(r"[<>≤≥≪≫]|\\(?:le|ge|leq|geq|ll|gg|neq|ne|lt|gt|in|subset)\b|!=")
 _CUES_BEFORE = re.compile(
     r"(?:costs?|cost is|cost of|costs are|requires?|needs?|takes?|uses?|performs?|is|are|"
-    r"becomes?|equals?|gives?|given by|computed as|amounts to|=|:)\s*(?:of\s+)?(?:just\s+|only\s+)?$",
+    r"becomes?|equals?|gives?|given by|computed as|amounts to|equivalent to|equal to|"
+    r"simplifies to|reduces to|approaches|tends to|=|:)\s*(?:of\s+)?(?:just\s+|only\s+)?$",
     re.I)
 _COST_NOUN = r"mult[\s-]*adds?|multiply|multiplications?|multiplicants?|operations|ops\b|macs?\b|" \
              r"flops?|parameters|params|weights|computation\w*|complexit\w*|\bcosts?\b|\bratio\b|" \
              r"reduction|saving"
+_AFTER_NOUN = (r"mult[\s-]*adds?|multiply[\s-]*(?:adds?|accumulates?)|multiplications?|multiplicants?|"
+               r"operations|ops|macs?|madds|flops?|parameters|params|weights")
 _WORKED = re.compile(
     r"(?P<rel>=|≈|\\approx)\s*(?P<h>~\s*)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(?:\\[,;! ]\s*)*(?:\\(?:text|mathrm|rm)\s*\{\s*)?(?P<sc>million|billion|thousand|M|B|G|K|k)?"
@@ -351,6 +372,7 @@ class _Side:
     label: bool
     decimals: int | None = None
     literals: list = field(default_factory=list)
+    unknown: list = field(default_factory=list)
 
 
 def _parse(text: str, roles: dict, family: str | None, extra: dict):
@@ -362,7 +384,7 @@ def _sides(chain) -> list[_Side]:
     for s in chain.sides:
         is_label = s.expr is None or (s.expr.is_Symbol and (s.expr in s.free or s.expr not in set(SYM.values())))
         out.append(_Side(s.text, s.expr, dict(s.names), list(s.free), list(s.readings), is_label,
-                         s.decimals, list(s.literals)))
+                         s.decimals, list(s.literals), list(s.unknown)))
     return out
 
 
@@ -394,6 +416,9 @@ def _match_cached(expr, free, kname, values, large, flops) -> _Match:
         sym = SYM[role]
         if sym in ref.free_symbols and sym not in used and len(v) == 1:
             spec[sym] = sp.Rational(v[0].numerator, v[0].denominator)
+    for role, neutral in k.optional:
+        if SYM[role] in ref.free_symbols and SYM[role] not in used:
+            spec[SYM[role]] = sp.Integer(neutral)  # no g in the formula: the ungrouped layer
     ref_s = ref.xreplace(spec) if spec else ref
     targets = sorted((essential(ref_s) - used) & set(SYM.values()), key=_order)
     best = None
@@ -437,10 +462,14 @@ class _Formula:
         roles, how = art.let_at(self.i)
         words, anchors = art.words(self.i)
         anchor = anchors[self.k] if self.k < len(anchors) else len(words)
+        anchor_end = anchor + (len(_unplace(span)) + 2 if span.how == "plain" else len(" ⟨formula⟩ "))
         label = span.label
         labels = [t for w, t in span.refs.values() if w == "label"]
+        head = _label_side_text(text)
         label = " ".join([label] + [x for x in labels if x not in label]).strip()
-        sources = art.sources(self.i, anchor, label)
+        sources = art.sources(self.i, anchor, label, anchor_end)
+        if head:  # the name the formula gives itself decides first (C_dw = …)
+            sources.insert(0, Source("label", head, len(head)))
         # what the words around it say, before reading it: placeholders need the kind
         first_guess = decide(sources)
         extra, unreadable = self.placeholders(first_guess)
@@ -451,6 +480,21 @@ class _Formula:
             row.note = f"refused: {e}"
             return row
         sides = _sides(chain)
+        same = art.reader.same_size(self.i)
+        if same and first_guess.kinds and first_guess.kinds[0] not in _KEEP_INPUT_SIDE and \
+                any(s.expr is not None and SYM["Di"] in s.expr.free_symbols for s in sides) and \
+                not any(s.expr is not None and SYM["Df"] in s.expr.free_symbols for s in sides):
+            # stride 1 and 'same' padding: the input side the text names is the output side
+            roles = {n: ("Df" if r == "Di" else r) for n, r in roles.items()}
+            how = {n: (h.replace("Di (", f"Df (= the input side at stride 1 with 'same' padding, "
+                                          f"line {same}; ", 1) if roles.get(n) == "Df" and
+                       h.startswith("Di") else h) for n, h in how.items()}
+            try:
+                chain = _parse(text, roles, None, extra)
+            except ExpressionError as e:
+                row.verdict, row.reason, row.note = "unverifiable", "refused", f"refused: {e}"
+                return row
+            sides = _sides(chain)
         checked = [s for s in sides if not s.label]
         if not checked:
             return self.skip("a label")
@@ -479,18 +523,23 @@ class _Formula:
             e = symbolic[0].expr if symbolic else None
             if e is None:
                 return self.skip("numbers only")
-            if not cue and (_monomial_degree(e) <= 2 or span.how == "plain" and not _shapely(e)):
-                return self.skip("notation")
-            if not cue and span.how in ("inline", "code") and _monomial_degree(e) <= 3 and not e.is_Add:
+            if _atom(symbolic[0]):
+                after = words[anchor:anchor + 40]
+                after = re.sub(r"^\s*⟨formula⟩", "", after) if span.how != "plain" else \
+                    words[anchor + len(_unplace(span)) + 2:anchor + len(_unplace(span)) + 40]
+                if not re.match(r"\s*(?:" + _AFTER_NOUN + r")\b", after, re.I):
+                    return self.skip("notation")
+            elif not cue and not _cost_shaped(e):
                 return self.skip("notation")
         dimless = bool(symbolic) and ratio_like(symbolic[0].expr)
         d = decide(sources, dimensionless=dimless)
         if out_side:
-            d = Decision(["out_side"], "out_side", "D_F = …", "formula", "macs")
+            d = Decision(["out_side"], "out_side", f"{sides[0].text.strip()} = … of the input side",
+                         "formula", "macs")
         row.words = d.says()
         large = bool(has(LARGE, words)) or bool(has(LARGE, " ".join(
             art.words(p)[0] for p in [art.previous(self.i)] if p is not None)))
-        values = art.roles_of(art.values_for(self.i), self.i)
+        values = art.roles_at(self.i)
         names: dict = {}
         for s in sides:
             for sym, n in s.names.items():
@@ -546,7 +595,11 @@ class _Formula:
                 for sym, n in fsym[0].names.items():
                     names.setdefault(sym, n)
                 nm = Namer(names)
-                if fsym[0].free:
+                if d.tag is None and d.source in ("heading", "section"):
+                    verdict, reason = "unverifiable", "no-kind"
+                    notes.append(f"no words in its sentence name its kind, and it is none of the "
+                                 f"costs its section is about ({', '.join(K.KINDS[x].title for x in d.kinds)})")
+                elif fsym[0].free:
                     verdict, reason = "unverifiable", "undefined"
                     undefined = ", ".join(f"'{nm.name(x)}'" for x in fsym[0].free)
                     notes.append(f"{undefined} {'is' if len(fsym[0].free) == 1 else 'are'} not "
@@ -664,6 +717,10 @@ class _Formula:
         conflict = self.conflicts(sides)
         if conflict:
             notes.append(conflict)
+        first = sides[0] if sides else None
+        if first is not None and first.label and len(first.unknown) == 1 and symbolic and \
+                re.fullmatch(r"[A-Za-z]\w*", first.unknown[0]) and verdict != "unverifiable":
+            self.art.named[first.unknown[0]] = symbolic[0].expr.xreplace(sub)
         if span.tag:
             expr0 = (symbolic[0].expr.xreplace(sub) if symbolic else None)
             if expr0 is not None:
@@ -676,7 +733,7 @@ class _Formula:
     def placeholders(self, guess: Decision) -> tuple[dict, str]:
         """Expressions for what the prose put into the formula: a quantity named in words,
         an earlier equation, a label."""
-        extra: dict = {}
+        extra: dict = dict(self.art.named)
         bad = ""
         for name, (what, text) in self.span.refs.items():
             if what == "label":
@@ -706,8 +763,7 @@ class _Formula:
                 p for _, p in [("", r"separable|depth[\s-]*wise|point[\s-]*wise|standard|"
                                     r"convolution|layer")]), before):
             return True
-        if re.match(r"\s*(?:[\w\s.-]{0,14}\s)?(?:" + _COST_NOUN + r")\b", after, re.I) and \
-                not re.match(r"\s*(?:convolution|conv|kernel|filter)", after, re.I):
+        if re.match(r"\s*(?:[\w.-]{0,14}\s)?(?:" + _AFTER_NOUN + r")\b", after, re.I):
             return True
         if re.search(r"(?:ratio|reduction|cost|complexity|computation)\s+(?:\w+\s+){0,3}"
                      r"(?:is|becomes|of|equals|:)\s*$", before, re.I):
@@ -738,8 +794,9 @@ class _Formula:
         if l.factor is not None and l.factor.is_number:
             f = l.factor
             text += f"; off by a factor {nm.pretty(f)}"
-        if l.conditions:
-            text += "; agrees when " + " or ".join(nm.condition(c) for c in l.conditions)
+        conds = _sensible(l.conditions)
+        if conds:
+            text += "; agrees when " + " or ".join(nm.condition(c) for c in conds)
         elif l.factor is None and not l.asymptotic:
             text += "; no simple condition makes them agree"
         if l.asymptotic:
@@ -896,9 +953,45 @@ def _monomial_degree(e: sp.Expr) -> int:
     return deg
 
 
-def _shapely(e: sp.Expr) -> bool:
-    """A product of five or more factors, or a sum: a cost, whatever the words say."""
-    return _monomial_degree(e) >= 5
+_KEEP_INPUT_SIDE = ("out_side", "transposed", "spatial_standard", "spatial_separable",
+                    "spatial_ratio", "v2_block", "spatial_standard_per_output",
+                    "spatial_separable_per_output")
+
+
+def _label_side_text(text: str) -> str:
+    """'C_{\\mathrm{dw}} = …' -> 'C dw': the name a formula gives itself, as words."""
+    m = re.match(r"\s*((?:\\text\{[^}]*\}|[A-Za-z]+)(?:_\{?\\?(?:mathrm|text|rm)?\{?[A-Za-z]+\}?\}?)?)\s*(?:=|\\approx)", text)
+    if not m:
+        return ""
+    t = re.sub(r"\\(?:mathrm|text|rm)", " ", m.group(1))
+    return " ".join(re.sub(r"[{}_\\]", " ", t).split())
+
+
+def _cost_shaped(e: sp.Expr) -> bool:
+    """Shaped like a layer cost whatever the words say: a product of four or more sizes, or a
+    sum of products of three or more (K²MNH², M·Df²·(Dk² + N))."""
+    if e.has(sp.floor, sp.ceiling, sp.Min, sp.Max):
+        return False
+    num, _den = sp.fraction(sp.cancel(sp.together(e)))
+    gens = sorted(num.free_symbols, key=lambda x: x.name)
+    if not gens:
+        return False
+    try:
+        deg = sp.Poly(num, *gens).total_degree()
+    except sp.PolynomialError:
+        return False
+    return deg >= 4 or (sp.expand(num).is_Add and deg >= 3)
+
+
+def _sensible(conds: list) -> list:
+    """Conditions a layer can meet: a kernel size equal to an expression in the image side
+    (m = 2N − 1) is no condition a reader can use."""
+    out = []
+    for c in conds:
+        if any(lhs.name in ("Dk", "k") and rhs.free_symbols for lhs, rhs in c):
+            continue
+        out.append(c)
+    return out
 
 
 def _broken(i: int, l: Link, nm: Namer) -> str:
@@ -911,8 +1004,8 @@ def _broken(i: int, l: Link, nm: Namer) -> str:
         f = float(l.factor)
         if abs(f) > 1.5 or abs(f) < 1 / 1.5:
             text += f" (off by {max(abs(f), 1 / abs(f)):.3g}×)"
-    if l.conditions:
-        text += "; they agree when " + " or ".join(nm.condition(c) for c in l.conditions)
+    if _sensible(l.conditions):
+        text += "; they agree when " + " or ".join(nm.condition(c) for c in _sensible(l.conditions))
     if l.asymptotic:
         text += "; ≈ only for large " + ", ".join(nm.name(x) for x in l.asymptotic)
     return text
@@ -1017,8 +1110,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     words, anchors = art.words(i)
     # the claim's position in the words text
     anchor = art.at_words(i, c.start)
-    values_v = art.values_for(i, clause)
-    values = art.roles_of(values_v, i)
+    values = art.roles_at(i, clause)
     large_text = words + " " + " ".join(art.words(p)[0] for p in [art.previous(i)] if p is not None)
     # a whole network: 'MobileNet has 4.2 million parameters', '28 layers'
     nets = NUM.networks(clause[:max(0, clause.find(c.text)) + len(c.text)] if c.text in clause else clause)
@@ -1117,7 +1209,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     row.truth = base
     if ok:
         row.note = f"= {base}" + (f"; {c.text} from {thr}" if thr and form == "factor" else "")
-        if c.hedged:
+        if c.hedged and not NUM.agrees(true, NUM.NumClaim(**{**c.__dict__, "hedged": False})):
             row.note += f" (within {int(NUM.HEDGE_REL * 100)}%: '{c.text}')"
     else:
         row.verdict = "not equal"
@@ -1319,7 +1411,7 @@ def _attach_value(art: _Article, row: Row, c: NUM.NumClaim, i: int) -> None:
     if row.verdict == "unverifiable" and row.reason == "refused":
         return
     s = art.doc.sentences[i]
-    values = art.roles_of(art.values_for(i), i)
+    values = art.roles_at(i)
     sp_ = s.spans[c.span]
     text, _ = _prepare(sp_.body)
     roles, _ = art.let_at(i)

@@ -121,7 +121,7 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 _CODE_LINE = re.compile(
     r"^\s*(def |class |import |from \S+ import |return\b|for \w+ in |while |if .*:\s*$|elif |"
     r"else:|try:|except|with .* as |print\(|@\w+)"
-    r"|\w+\.\w+(\.\w+)*\s*\(|\w+\s*\(\s*\w+\s*=|^\s*[\w\[\], ]+\s*=\s*\w+(\.\w+)+\s*\(|"
+    r"|\w+\.\w+(\.\w+)*\s*\(|\w+\(\s*\w+\s*=(?!=)|^\s*[\w\[\], ]+\s*=\s*\w+(\.\w+)+\s*\(|"
     r"\)\s*\(\s*\w+\s*\)|^\s*\w+\s*\)?\s*$(?<=\bx)|;\s*$|^\s*#include|\bself\.\w|^\s*\w+\s*=\s*\[")
 
 
@@ -228,19 +228,71 @@ _INLINE = [re.compile(r"\\\((.+?)\\\)", re.S), re.compile(r"(?<![\\$])\$(?!\$)([
            re.compile(r"`([^`\n]+)`")]
 
 
+def _rows(body: str, offset: int) -> list[tuple[int, int, str]]:
+    """The rows of a display block: split at top-level \\\\ (aligned environments), '&' dropped;
+    a row that starts with '=' continues the chain above it."""
+    rows: list[list] = []
+    depth, start = 0, 0
+    cuts = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif body.startswith("\\\\", i) and depth == 0:
+            cuts.append((start, i))
+            start = i + 2
+            i += 2
+            continue
+        i += 1
+    cuts.append((start, len(body)))
+    for a, b in cuts:
+        text = body[a:b].replace("&", " ")
+        if not text.strip():
+            continue
+        if rows and re.match(r"\s*(=|\\approx|≈)", text):
+            rows[-1][1] = offset + b
+            rows[-1][2] += " " + text.strip()
+        else:
+            lead = len(text) - len(text.lstrip())
+            rows.append([offset + a + lead, offset + b, text.strip()])
+    return [tuple(r) for r in rows]
+
+
+_NUMBER_ONLY = re.compile(r"^\s*~?\s*\d[\d.,{}]*\s*(?:\\,|\\ |\s)*(?:\\times|×|x|\\%|%|\\text\{\s*(?:M|million|B)\s*\})?\s*$")
+
+
 def _spans(w: list, code_span_ok) -> list[Span]:
     spans: list[Span] = []
     s = "".join(w)
     for k, pat in enumerate(_DISPLAY):
         for m in pat.finditer(s):
             g = 2 if k == 2 else 1
-            spans.append(Span(m.start(g), m.end(g), m.group(g), "display", mark=m.start()))
-            w[m.start()] = SPAN
-            _gone(w, m.start() + 1, m.end())
+            rows = _rows(m.group(g), m.start(g))
+            for r, (a, b, text) in enumerate(rows):
+                spans.append(Span(a, b, text, "display", mark=m.start() + r))
+            for r in range(len(rows)):
+                w[m.start() + r] = SPAN
+            _gone(w, m.start() + len(rows), m.end())
+            end = m.group(g).rstrip()
+            if end.endswith((".", "!", "?")) and not end.endswith(".."):  # '… + 1 .' ends a sentence
+                w[m.start(g) + len(end) - 1] = end[-1]
         s = "".join(w)
     for k, pat in enumerate(_INLINE):
         for m in pat.finditer(s):
             body = m.group(1)
+            if k < 2 and _NUMBER_ONLY.match(body):  # '$8.7\times$', '$52.3\%$': prose numbers
+                _gone(w, m.start(), m.start(1))
+                _gone(w, m.end(1), m.end())
+                for x in re.finditer(r"\\times|\\%|\\[,! ]|[{}]", body):
+                    _gone(w, m.start(1) + x.start(), m.start(1) + x.end())
+                    if x.group(0) == "\\times":
+                        w[m.start(1) + x.start()] = "×"
+                    elif x.group(0) == "\\%":
+                        w[m.start(1) + x.start()] = "%"
+                continue
             if k == 2 and not code_span_ok(body):
                 _blank(w, m.start(), m.end())  # code, not a formula
                 continue
@@ -281,6 +333,9 @@ def _heading(line: str, fmt: str, standalone: bool) -> tuple[str, bool] | None:
         return _clean_title(m.group(2)), True
     if "=" in line or SPAN in line or "$" in line:
         return None
+    m = re.match(r"^\s*\d+\.\s+(?P<t>[A-Z][^\n]*)$", line)
+    if m and standalone and len(m.group("t").split()) <= 8 and not re.search(r"[.!?;,:]\s*$", m.group("t")):
+        return _clean_title(m.group("t")), True
     m = _NUMBERED.match(line)
     if m and len(m.group("t").split()) <= 10 and not re.search(r"[.!?;,]\s*$", m.group("t").rstrip("*_ ")):
         return _clean_title(m.group("t")), True
@@ -331,8 +386,17 @@ def _blocks(s: str, raw: str, fmt: str) -> tuple[list[Block], list]:
                                     "item" if _ITEM.match(cur[0][1]) else "para"))
                 cur.clear()
 
-        for pos, ln, rl in g:
+        for gi, (pos, ln, rl) in enumerate(g):
             standalone = len(g) == 1 or unwrapped
+            if fmt != "latex" and gi + 1 < len(g) and re.fullmatch(r"\s*(=+|-+)\s*", g[gi + 1][1]) \
+                    and ln.strip():
+                flush()  # a setext heading: the line above '====' or '----'
+                blocks.append(Block(pos, g[gi + 1][0] + len(g[gi + 1][1]), "heading"))
+                headings.append((pos, _clean_title(rl), True))
+                continue
+            if gi > 0 and fmt != "latex" and re.fullmatch(r"\s*(=+|-+)\s*", ln) and \
+                    blocks and blocks[-1].kind == "heading" and blocks[-1].end >= pos:
+                continue
             h = _heading(rl if fmt != "latex" else ln, fmt, standalone)
             if h is not None and not re.search(r"(?![Ee]q\b)[A-Za-z]{3,}",
                                                re.sub(r"\b(?:eq|Eq|equation|Equation)\b", "", h[0])):
@@ -361,11 +425,19 @@ def _visible(s: str) -> str:
     return s.replace(GONE, "")
 
 
+_LABEL_LINE = re.compile(r"[ \t]{2,}[A-Za-z][\w ()'/-]{0,40}:\s|[A-Z][\w ()'/-]{0,50}:[ \t]{2,}")
+
+
 def _split_sentences(s: str, a: int, b: int) -> list[tuple[int, int]]:
     out, start = [], a
     i = a
     while i < b:
         c = s[i]
+        if c == "\n" and i > start and _LABEL_LINE.match(s, i + 1) and _visible(s[start:i]).strip():
+            out.append((start, i))  # 'Cost of the two passes:  …' starts a statement of its own
+            start = i + 1
+            i += 1
+            continue
         if c in ".!?" and i > a and s[i - 1] not in " \t\n":
             j = i + 1
             while j < b and s[j] in GONE + "*_)\"'”’":

@@ -29,6 +29,7 @@ class RefKind:
     scalable: bool = True  # whether α (channels) and ρ (resolution) apply
     per_output: str | None = None  # the kind this one is the per-output-value cost of
     equal_parts: int = 0  # a sum of this many equal passes (k×1 then 1×k, for large images)
+    optional: tuple = ()  # (role, neutral value): a formula that leaves the role out means it
 
 
 def _macs(fn, *roles):
@@ -70,7 +71,7 @@ _KINDS = [
             _macs(layers.pointwise_grouped, "M", "N", "Df", "g")),
     RefKind("dilated", "dilated convolution MACs", _macs(layers.dilated, "Dk", "M", "N", "Df", "d")),
     RefKind("transposed", "transposed convolution MACs (stride 1, no padding)",
-            _macs(layers.transposed, "Dk", "M", "N", "Di", "g")),
+            _macs(layers.transposed, "Dk", "M", "N", "Di", "g"), optional=(("g", 1),)),
     RefKind("spatial_standard", "k×k filter on an N×N image (valid, stride 1) MACs",
             _macs(layers.spatial_standard_image, "Dk", "Di"), family="spatial", scalable=False),
     RefKind("spatial_separable", "k×1 then 1×k on an N×N image (valid, stride 1) MACs",
@@ -109,7 +110,7 @@ _KINDS = [
             family="spatial", scalable=False, per_output="spatial_separable", equal_parts=2),
     RefKind("out_side", "output side of a convolution",
             lambda r: layers.out_side(r("Di"), r("Dk"), r("s"), r("p"), r("d")), what="side",
-            scalable=False),
+            scalable=False, optional=(("d", 1),)),
 ]
 KINDS: dict[str, RefKind] = {k.name: k for k in _KINDS}
 

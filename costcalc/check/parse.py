@@ -120,6 +120,10 @@ class Tok:
 # -- tokenizer -------------------------------------------------------------------------------
 
 _DIGITS = "0123456789"
+# a subscript: {K}, {out}, or a roman/text one {\mathrm{std}} (a quantity's name, C_std)
+_SUBSCRIPT = re.compile(r"\{\s*(?:\\(?:mathrm|text|textrm|rm|mathit|mathsf|operatorname)\s*\{\s*[A-Za-z0-9]{1,12}\s*\}"
+                        r"|\\rm\s+[A-Za-z0-9]{1,12}|[A-Za-z0-9]{1,12})\s*\}")
+_SUB_CMD = re.compile(r"\\(?:mathrm|text|textrm|rm|mathit|mathsf|operatorname)\s*|\s+")
 _NAME_START = re.compile(r"[A-Za-z_αρ]")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 
@@ -176,12 +180,11 @@ def tokenize(text: str) -> list[Tok]:
                     if text[j] == "\\":  # D\_K: a Markdown-escaped underscore
                         j += 1
                         continue
-                    if text[j] == "{":  # D_{K} -> D_K
-                        close = text.find("}", j)
-                        inner = text[j + 1:close] if close > 0 else ""
-                        if close < 0 or not re.fullmatch(r"[A-Za-z0-9]+", inner):
+                    if text[j] == "{":  # D_{K} -> D_K; C_{\mathrm{std}} -> C_std
+                        m = _SUBSCRIPT.match(text, j)
+                        if m is None:
                             raise _refuse("unreadable subscript", j + 1)
-                        j = close + 1
+                        j = m.end()
                         continue
                     j += 1
             raw = text[i:j]
@@ -190,7 +193,7 @@ def tokenize(text: str) -> list[Tok]:
             primes = text[i + len(raw):j]
             if primes and j < n and (_NAME_CHAR.match(text[j]) or text[j] in "'\""):
                 raise _refuse("string literals are not allowed", i + len(raw) + 1)
-            name = raw.replace("\\_", "_").replace("{", "").replace("}", "") + primes
+            name = _SUB_CMD.sub("", raw.replace("\\_", "_")).replace("{", "").replace("}", "") + primes
             if "__" in name:
                 raise _refuse(f"dunder names are not allowed: '{_short(name)}'", i + 1)
             if name == "lambda":

@@ -20,7 +20,9 @@ from .parse import AUTO
 _TOKEN = re.compile(r"""
     (?P<eqref>\(\s*(?:eq|Eq|EQ|equation|Equation)\.?\s*(?P<n1>\d+)\s*\)
              |\b(?:eq|Eq|equation|Equation)\.?\s*(?P<n2>\d+)\b)
+   |(?P<word2>\b\d-?[dD]\b)
    |(?P<num>\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?)
+   |(?P<sup>[²³⁴])
    |(?P<name>[A-Za-z]{2,}(?:-[A-Za-z]{2,})+|[A-Za-z_αρ][A-Za-z0-9_]*'*)
    |(?P<op>\*\*|>>|<<|[-+*/^=≈×·∗−–—⋅])
    |(?P<lp>[(\[{])|(?P<rp>[)\]}])
@@ -82,6 +84,8 @@ def _tokens(flat: str) -> list[_Tok]:
             kind = "eqref"
         if kind == "ws":
             continue
+        if kind == "word2":  # '2-D', '1D': a word, not 2 minus D
+            kind = "word"
         n = m.group("n1") or m.group("n2") if kind == "eqref" else None
         t = _Tok(kind, m.group(0), m.start(), m.end(), n)
         if kind == "name":
@@ -196,6 +200,9 @@ class _Scanner:
                     break
                 run.ops += 1
                 e = nxt
+            elif self.kind(e) == "sup":
+                run.ops += 1
+                e = e + 1
             elif self.kind(e) == "op" and self.text(e) == "^":
                 nxt = self.unary(e + 1, run, after_op=True)
                 if nxt is None:
@@ -266,7 +273,7 @@ class _Scanner:
                 run.symbols += 1
                 run.phrases.append((k + 1, end - 1))
                 return end
-            inner = self.chain(k + 1, run)
+            inner = self.expr(k + 1, run)  # '(m = 5)' is an assignment, not a factor
             if inner is None or self.kind(inner) != "rp":
                 return None
             return inner + 1
@@ -348,6 +355,11 @@ def find_plain(sent: Sentence, tags: set | None = None) -> None:
             end = sc.chain(start, run)
             if end is not None and _worthy(run, toks, start, end):
                 label = ""
+                if lhs is None and start > 0 and toks[start - 1].kind == "punct" and \
+                        toks[start - 1].text == ":":
+                    c0 = _clause_start(toks, start - 1)
+                    if c0 < start - 1:
+                        label = flat[toks[c0].i:toks[start - 1].i]  # 'Cost of the full filter: …'
                 if lhs is not None:
                     run.labels.insert(0, lhs)
                     label = flat[toks[lhs[0]].i:toks[lhs[1] - 1].j]

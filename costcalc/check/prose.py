@@ -30,14 +30,16 @@ KIND_WORDS: list[tuple[str, str]] = [
     ("spatial", r"spa?r?tial(?:ly)?[\s-]+(?:" + _SEP + r")|spa?r?tially\b|spa?r?tial[\s-]+conv\w*|"
                 r"k\s*[x×]\s*1 (?:and|then) 1\s*[x×]\s*k"),
     ("separable", r"depth[\s-]*wise[\s-]+(?:" + _SEP + r")|depth[\s-]+(?:" + _SEP + r")|" + _SEP +
-                  r"|\bsplit\w*|divided into|factori[sz]\w* into|decompos\w* into"),
-    ("depthwise", r"depth[\s-]*wise|\bdw\b|channel[\s-]*wise"),
+                  r"|\bsplit\w*|divided into|factori[sz]\w* into|decompos\w* into|"
+                  r"\btwo\s+(?:1-?D\s+|one-dimensional\s+|separate\s+)?(?:passes|filters|convolutions)\b"),
+    ("depthwise", r"depth[\s-]*wise|\bdw\b|channel[\s-]*wise|\bdepthwise"),
     ("pointwise", r"point[\s-]*wise|1\s*[x×∗*]\s*1(?:\s*\(pointwise\))?\s+conv|\bpw\b"),
-    ("grouped", r"group(?:ed)?[\s-]+conv\w*|\bwith \w+ groups\b|\bgroups\b"),
+    ("grouped", r"group(?:ed)?[\s-]+conv\w*|\bwith \w+ groups\b|\bgroups\b|\bgrp\b"),
     ("dilated", r"dilat\w*|atrous"),
     ("transposed", r"transposed?|de-?convolution|fractionally[\s-]+strided|up-?convolution"),
-    ("standard", r"standard|regular|normal|traditional|conventional|ordinary|vanilla|"
-                 r"full(?:y)?[\s-]*conv\w*|simple conv\w*|plain conv\w*"),
+    ("standard", r"standard|\bstd\b|regular|normal|traditional|conventional|ordinary|vanilla|"
+                 r"full(?:y)?[\s-]*conv\w*|simple conv\w*|plain conv\w*|"
+                 r"\bfull\s+(?:\S+\s+)?(?:filter|kernel)"),
     ("ratio", r"\bratio\b|\breduction\b|\breduced?\b|\bfewer\b|\blesser\b|\bsavings?\b|\bsaves?\b|"
               r"relative to|fraction of|compared (?:to|with)|\btimes (?:less|fewer|cheaper|smaller)"),
     ("conv", r"convolution\w*|\bconv\b|\bconvs\b"),
@@ -50,13 +52,13 @@ MEASURE_WORDS = {
     "macs": r"mult[\s-]*adds?|multiply[\s-]*(?:adds?|accumulat\w*)|multiplications?|multiplicants?|"
             r"multiplies|\bmacs?\b|\bmadds\b|operations|\bops\b|computation\w*|\bcosts?\b|complexit\w*",
 }
-PER_OUTPUT = (r"\b(?:single|one|1|each|a)\s+(?:\w+[\s-]+){0,2}?(?:convolution|conv|filter|kernel|"
+PER_OUTPUT = (r"\b(?:single|one|1|each)\s+(?:\w+[\s-]+){0,2}?(?:convolution|conv|filter|kernel|"
               r"position|pixel|output|location|dot[\s-]product)s?(?:\s+operation)?\b(?!\s+(?:layer|network))|"
               r"\bper\s+(?:convolution|output|position|pixel|location|filter)|"
               r"\bfor each (?:output|position|pixel)|size of the filter itself|per\s+(?:conv\w*)|"
               r"\b(?:every|each)\b[^,.;]{0,40}?\b(?:outputs?|positions?|pixels?|locations?)\b")
 AGGREGATE = r"\b(?:total|overall|sum|together|combined|altogether|added|in all|both|whole)\b"
-LARGE = (r">>|≫|\\gg\b|much (?:larger|bigger|greater)|way (?:larger|bigger)|\blarge\b|→\s*∞|"
+LARGE = (r">>|≫|\\gg\b|much (?:larger|bigger|greater)|way (?:larger|bigger)|\blarge\b|\bwide\b|→\s*∞|"
          r"\\to\s*\\infty|infinity|grows|in the limit|asymptotic\w*|becomes? (?:very )?big")
 
 # Role words: what an author's symbol stands for (the canonical roles of costcalc.symbolic).
@@ -128,6 +130,7 @@ class Source:
     name: str  # label | sentence | after | previous | heading | section
     text: str
     anchor: int  # where the formula sits in text (distance is measured from it)
+    anchor_end: int | None = None  # where it ends: words after it count up to the clause's end
 
 
 @dataclass
@@ -199,6 +202,11 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
             ratio = [h for h in usable if h.tag == "ratio"]
             if ratio:
                 usable = ratio + [h for h in usable if h.tag == "spatial"]
+        if s.anchor_end is not None:  # after the formula: only its own clause
+            tail = s.text[s.anchor_end:]
+            cut = re.search(r"[,;:.]|⟨formula⟩", tail)
+            limit = s.anchor_end + (cut.start() if cut else len(tail))
+            usable = [h for h in usable if h.pos < s.anchor or h.pos < limit]
         if usable:
             h = min(usable, key=lambda h: (abs(h.pos - s.anchor), -h.pos))
             if s.name in ("sentence", "label", "previous"):
@@ -227,13 +235,28 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
         spatial = True
         tag = "ratio" if ratio_mode else ("separable" if re.search(r"sep|spatially|split", words)
                                           else None)
+        if src is not None and src.name in ("heading", "section") and not ratio_mode:
+            tag = None  # a heading names the family; the formula may be any of its costs
     elif tag in (None, "standard", "ratio") or (tag == "separable" and not re.search(
             r"depth|dw", chosen[1].words, re.I)):
         same = src is not None and any(h.tag == "spatial" for h in kind_hits(src.text)
                                        if not _contrasted(src.text, h))
         spatial = family_heading or same
+    if spatial and tag is None:  # which of the family: the full k×k filter or the two passes
+        sent0 = next((x for x in sources if x.name == "sentence"), None)
+        if sent0 is not None:
+            clause = _clause_before(sent0.text, sent0.anchor)
+            member = spatial_member(clause)
+            if member:
+                tag = member[0]
+                chosen = (sent0, Hit(tag, member[1], sent0.anchor))
+                src = sent0
     measure = "macs"
-    lab = " ".join(x.text for x in sources if x.name in ("label", "sentence"))
+    label_ = next((x.text for x in sources if x.name == "label"), "")
+    sent_ = next((x for x in sources if x.name == "sentence"), None)
+    lab = label_ or (_clause_before(sent_.text, sent_.anchor) if sent_ else "")
+    if not has("|".join(MEASURE_WORDS.values()), lab):
+        lab = " ".join(x.text for x in sources if x.name in ("label", "sentence"))
     if has(MEASURE_WORDS["params"], lab) and not has(r"\bparameter\s+\\?\(?\s*(α|ρ|\\alpha|\\rho)", lab):
         measure = "params"
     if has(MEASURE_WORDS["flops"], lab):
@@ -247,6 +270,25 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
                  per_output, bool(has(ALPHA_WORDS, near)), bool(has(RHO_WORDS, near)), spatial)
     d.kinds = kinds_for(d, all_text)
     return d
+
+
+_SPATIAL_MEMBER = [
+    ("standard", r"\b(\w+)\s*[x×]\s*\1\s+(?:filter|kernel|convolution)s?\b|\bfull\b|\bregular\b|"
+                 r"\bstandard\b|\btraditional\b|\bone\s+(?:2-?D\s+)?(?:convolution|filter)\b"),
+    ("separable", r"\b(\w+)\s*[x×]\s*1\b|\b1\s*[x×]\s*(\w+)\b|\b1-?D\b|\btwo\s+(?:\w+\s+)?passes\b|"
+                  r"\bsep[ae]r[ae]ble\b|\bsplit\b"),
+]
+
+
+def spatial_member(before: str) -> str | None:
+    """The member of the spatially separable family the words just before a claim name:
+    the full k×k filter ('the m×m filter costs') or the k×1 and 1×k passes."""
+    best = None
+    for tag, pat in _SPATIAL_MEMBER:
+        for m in re.finditer(pat, before, re.I):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), tag, m.group(0))
+    return (best[1], best[2]) if best else None
 
 
 _FAMILY = {
@@ -401,7 +443,7 @@ class Reader:
         for role, rx in _ROLE_RE:
             for m in rx.finditer(text):
                 after = text[m.end():m.end() + 24]
-                mm = re.match(r"(?:\s*,\s*|\s+|\s*\(\s*)(?:is |of |as |called |denoted by |denoted |\()?\s*"
+                mm = re.match(r"(?:\s+|\s*\(\s*)(?:is |of |as |called |denoted by |denoted |\()?\s*"
                               r"(?P<s>\\?[A-Za-zα-ω][\w\\{}']{0,8})(?=[\s,.;:)]|$)", after)
                 if mm:
                     name = _sym_name(mm.group("s"))
@@ -412,7 +454,7 @@ class Reader:
         # 3. shapes: 'input of size Df x Df x M', 'N kernels of size KxKxM', 'output ... R x R x N'
         self._shapes(i, s, text, spatial, scope)
         # 4. counts: 'N filters', 'M such kernels', 'g groups', 'an m x m kernel', 'N x N image'
-        for m in re.finditer(r"(?<![\w\\])(?P<s>\\?[A-Za-zα-ω][\w\\{}]{0,6})\s+(?:such\s+)?"
+        for m in re.finditer(r"(?<![\w\\/*^·×-])(?P<s>\\?[A-Za-zα-ω][\w\\{}]{0,6})\s+(?:such\s+)?"
                              r"(?P<w>filters|kernels|groups|output channels|input channels)\b", text):
             name = _sym_name(m.group("s"))
             if not name or m.group("s").lower() in ("a", "the", "of", "two", "such"):
