@@ -305,6 +305,8 @@ class _Article:
         for role, vals in v.by_role.items():  # 'for a 5 x 5 filter' picks one of 'm = 3, 5, 7'
             if role not in out or len(out[role]) > 1:
                 out[role] = vals
+        if "Di" in out and "Df" not in out and self.reader.same_size(i):
+            out["Df"] = out["Di"]  # stride 1 and 'same' padding: the input side is the output side
         return out
 
 
@@ -544,11 +546,7 @@ class _Formula:
         for s in sides:
             for sym, n in s.names.items():
                 names.setdefault(sym, n)
-        defs = art.reader.binding(self.i)
-        for name in sorted(roles, key=lambda n: -(defs[n].sentence if n in defs else 10 ** 9)):
-            role = roles[name]
-            if role in SYM and SYM[role] not in names and name in how:
-                names[SYM[role]] = name  # print the reference in the text's own symbols
+        self.prose_names(names, roles, how)
         nm = Namer(names)
         row.binding = {n: how[n] for n in sorted({n for s in sides for n in s.names.values()})
                        if n in how}
@@ -580,7 +578,7 @@ class _Formula:
                     matched = m
                     row.kind = kname
                     for sym, n in fsym[0].names.items():
-                        names.setdefault(sym, n)
+                        names[sym] = n  # the formula's own spelling beats the text's
                     readings += [r for s in fs for r in s.readings if r not in readings]
                     symbolic = fsym
                     checked = fc
@@ -593,7 +591,7 @@ class _Formula:
                 fc = [s for s in (fs[1:] if out_side else fs) if not s.label]
                 fsym = [s for s in fc if s.expr.free_symbols] or symbolic
                 for sym, n in fsym[0].names.items():
-                    names.setdefault(sym, n)
+                    names[sym] = n
                 nm = Namer(names)
                 if d.tag is None and d.source in ("heading", "section"):
                     verdict, reason = "unverifiable", "no-kind"
@@ -636,6 +634,7 @@ class _Formula:
                     symbolic = fsym
                     checked = [s for s in fs if not s.label]
                     break
+        nm = Namer(names)
         if matched is not None:
             notes.insert(0, self.matched(matched, nm, symbolic[0]))
             row.truth = notes[0]
@@ -686,6 +685,9 @@ class _Formula:
                 notes.append(f"side {n + 1} ≈ side {n + 2} for large "
                              + ", ".join(nm.name(s) for s in l.asymptotic))
         row.links = [link_dict(l, nm) for l in links]
+        if sub:
+            notes.append("; ".join(f"{nm.name(f)} (not defined in the text) read as {r.name}, the "
+                                   f"only reading that fits" for f, r in sub.items()))
         # a chain of numbers for a named kind: the kind at the values the text states
         if not symbolic and d.kinds and d.kinds[0] in K.KINDS and numeric:
             ref = K.reference(d.kinds[0])
@@ -706,6 +708,7 @@ class _Formula:
             notes.append(v_note)
             if v_ok is False:
                 verdict = "not equal"
+                row.truth = v_note
             elif v_ok is None and verdict == "equal":
                 verdict, reason = "unverifiable", "no-value"
         if verdict == "equal" and matched is None and not links and worked is None:
@@ -753,6 +756,22 @@ class _Formula:
                     extra[name] = e
         return extra, bad
 
+    def prose_names(self, names: dict, roles: dict, how: dict) -> None:
+        """Print the reference in the text's own symbols: a role the formula does not write
+        takes the name the text defined for it (the latest definition above first)."""
+        defs = self.art.reader.binding(self.i)
+
+        def recent(n):
+            if n not in defs:
+                return (2, 0)
+            j = defs[n].sentence
+            return (0, -j) if j <= self.i else (1, j)
+
+        for name in sorted(roles, key=recent):
+            role = roles[name]
+            if role in SYM and SYM[role] not in names and name in how:
+                names[SYM[role]] = name
+
     def claims_cost(self, words: str, anchor: int, label: str) -> bool:
         before = words[max(0, anchor - 60):anchor]
         after = words[anchor:anchor + 60]
@@ -779,7 +798,7 @@ class _Formula:
         if m.how == "asymptotic":
             out += " in the limit (the text says the sizes are large)"
         if m.spec:
-            out += " at the stated " + ", ".join(f"{nm.name(s)} = {v}" for s, v in m.spec.items())
+            out += _spec_text(m, nm)
         return out
 
     def wrong(self, side: _Side, m: _Match, nm: Namer, d: Decision, roles, extra) -> str:
@@ -802,7 +821,7 @@ class _Formula:
         if l.asymptotic:
             text += "; they agree only for large " + ", ".join(nm.name(x) for x in l.asymptotic)
         if m.spec:
-            text += " (at the stated " + ", ".join(f"{nm.name(s)} = {v}" for s, v in m.spec.items()) + ")"
+            text += " (" + _spec_text(m, nm).strip() + ")"
         other = None
         for kname in _SEARCH_ORDER:
             if kname == m.kind.name:
@@ -846,7 +865,7 @@ class _Formula:
         ok = NUM.agrees(Fraction(target), w)
         truth = NUM.shown(Fraction(target), "count")
         if ok:
-            return True, f"{w.text} ✓ ({where} = {truth})"
+            return True, f"{where} = {truth}: the worked value {w.text} ✓"
         return False, f"the worked value {w.text} is wrong: {where} = {truth}"
 
     def conflicts(self, sides) -> str:
@@ -860,8 +879,8 @@ class _Formula:
             if len(roles) > 1:
                 here = self.art.reader.definition(name, self.i)
                 sec = self.sent.section
-                others = [d for d in ds if d.role != (here.role if here else None) and
-                          (self.art.doc.sentences[d.sentence].section == sec or
+                others = [d for d in ds if d.role != (here.role if here else None) and not d.scope
+                          and (self.art.doc.sentences[d.sentence].section == sec or
                            (here is not None and here.sentence > self.i))]
                 if others:
                     o = others[0]
@@ -981,6 +1000,18 @@ def _cost_shaped(e: sp.Expr) -> bool:
     except sp.PolynomialError:
         return False
     return deg >= 4 or (sp.expand(num).is_Add and deg >= 3)
+
+
+def _spec_text(m: "_Match", nm: Namer) -> str:
+    neutral = {SYM[r]: v for r, v in m.kind.optional}
+    stated = [(s, v) for s, v in m.spec.items() if s not in neutral or neutral[s] != v]
+    out = ""
+    if stated:
+        out += " at the stated " + ", ".join(f"{nm.name(s)} = {v}" for s, v in stated)
+    rest = [(s, v) for s, v in m.spec.items() if (s, v) not in stated]
+    if rest:
+        out += " with " + ", ".join(f"{s.name} = {v}" for s, v in rest) + " (the formula leaves it out)"
+    return out
 
 
 def _sensible(conds: list) -> list:
@@ -1112,18 +1143,47 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     anchor = art.at_words(i, c.start)
     values = art.roles_at(i, clause)
     large_text = words + " " + " ".join(art.words(p)[0] for p in [art.previous(i)] if p is not None)
-    # a whole network: 'MobileNet has 4.2 million parameters', '28 layers'
-    nets = NUM.networks(clause[:max(0, clause.find(c.text)) + len(c.text)] if c.text in clause else clause)
-    if not nets and c.form == "count" and c.unit == "layers":
-        nets = NUM.networks(words) or NUM.networks(art.text[:4000])
-    layer_words = [h for h in kind_hits(clause[:clause.find(c.text)] if c.text in clause else clause)
-                   if h.tag not in ("conv", "ratio")]
-    if c.form == "count" and nets and (c.unit == "layers" or not layer_words):
-        return _network_row(row, c, nets[0], clause, values)
+    # a whole network: 'MobileNet has 4.2 million parameters', '28 layers', '95% of the mult-adds'
+    before_num = clause[:clause.find(c.text)] if c.text in clause else clause
+    bare = NUM.without_networks(before_num)  # 'full-convolution MobileNet' names a network
+    layer_words = [h for h in kind_hits(bare) if h.tag not in ("conv", "ratio")]
+    net = _network_of(art, i, before_num, words, share=c.form == "percent")
+    if c.form == "count" and net and (c.unit == "layers" or (not layer_words and (
+            NUM.networks(before_num) or c.lo >= 100_000))):
+        return _network_row(row, c, net, words, art.roles_of(art.reader.values[i], i))
     if c.form == "count" and c.unit == "layers":
         row.verdict, row.reason = "unverifiable", "no-network"
         row.note = "a layer count, but no network is named"
         return row
+    if c.form == "percent" and net and has(r"\bof (?:the|its|all)?\s*(?:\w+\s+)?(?:mult[\s-]*adds?|"
+                                            r"computation|macs|parameters|weights|flops)", clause) \
+            and has(r"\b(?:layers|convolutions|convs)\b", clause) and \
+            not has(r"standard|regular|compared|\bthan\b", clause):
+        unit = "params" if has(r"param|weight", clause) else "macs"
+        got = NUM.network_share(net, clause, unit, *_alpha_res(words, art.roles_of(art.reader.values[i], i)))
+        if got is not None:
+            true, what = got
+            row.kind, row.words = f"network share ({net})", f"'{net.replace('_', ' ')}' named"
+            row.truth = f"{what} = {float(true) * 100:.4g}%"
+            if NUM.agrees(true, c):
+                row.note = f"= {row.truth}"
+            else:
+                row.verdict, row.note = "not equal", f"{c.text} is wrong: {row.truth}"
+            return row
+    if c.form == "factor":
+        pair = NUM.networks(words)
+        if len(pair) >= 2:
+            unit = "params" if has(r"param|weight", words) else "macs"
+            a_, wa = NUM.network_count(pair[0], unit)
+            b_, wb = NUM.network_count(pair[1], unit)
+            true = max(a_, b_) / min(a_, b_)
+            row.kind, row.words = f"networks ({pair[0]} / {pair[1]})", "two networks named"
+            row.truth = f"{float(true):.4g}× ({wa}; {wb})"
+            if NUM.agrees(true, c):
+                row.note = f"= {row.truth}"
+            else:
+                row.verdict, row.note = "not equal", f"{c.text} is wrong: {row.truth}"
+            return row
     want = "ratio" if c.form in ("factor", "fraction", "percent", "saving") else None
     d = decide(art.sources(i, anchor), want=want)
     row.words = d.says()
@@ -1312,17 +1372,40 @@ def _value_text(v: Fraction, form: str) -> str:
     return f"{float(v):.4g}"
 
 
-def _network_row(row: Row, c: NUM.NumClaim, name: str, clause: str, values: dict) -> Row:
+def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = False) -> str | None:
+    """The network a whole-network number is about: named in its clause, or its sentence, or
+    (for 'the network', 'the model', 'it') its heading or the article's title."""
+    for text in (clause, words):
+        nets = NUM.networks(text)
+        if nets:
+            return nets[0]
+    s = art.doc.sentences[i]
+    if share or has(r"\b(?:network|model|architecture|whole|entire|it|its)\b", words):
+        for text in (s.heading, s.section, art.doc.headings[0][1] if art.doc.headings else ""):
+            nets = NUM.networks(text)
+            if nets:
+                return nets[0]
+    return None
+
+
+def _alpha_res(text: str, values: dict) -> tuple:
     alpha = 1.0
-    m = re.search(r"(\d?\.\d+|1\.0)\s*(?:-\s*)?mobile", clause, re.I) or \
-        re.search(r"(?:α|alpha|width multiplier)\s*(?:=|of)?\s*(\d?\.\d+|1(?:\.0)?)", clause, re.I)
+    if "alpha" in values and len(values["alpha"]) == 1:
+        alpha = float(values["alpha"][0])
+    m = re.search(r"(\d?\.\d+|1\.0)\s*(?:-\s*)?mobile", text, re.I) or \
+        re.search(r"(?:width multiplier)\s*(?:=|of)?\s*(\d?\.\d+|1(?:\.0)?)", text, re.I)
     if m:
         alpha = float(m.group(1))
     res = None
-    m = re.search(r"mobile[\s-]*net\w*[\s-]*(?:v[123][\s-]*)?(\d{3})\b", clause, re.I) or \
-        re.search(r"(\d{3})\s*(?:x|×)\s*\1", clause)
+    m = re.search(r"mobile[\s-]*net\w*[\s-]*(?:v[123][\s-]*)?-?(\d{3})\b", text, re.I) or \
+        re.search(r"\b(\d{3})\s*(?:x|×)\s*\1\b", text)
     if m:
         res = int(m.group(1))
+    return alpha, res
+
+
+def _network_row(row: Row, c: NUM.NumClaim, name: str, clause: str, values: dict) -> Row:
+    alpha, res = _alpha_res(clause, values)
     unit = c.unit or "macs"
     try:
         true, what = NUM.network_count(name, unit, alpha, res)

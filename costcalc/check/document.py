@@ -512,6 +512,10 @@ def read(text: str, fmt: str = "markdown") -> Document:
                 carry = None
             continue
         parts = _split_sentences(s, blk.start, blk.end)
+        first_text = _visible(s[parts[0][0]:parts[0][1]]).lstrip(" \t\n*_") if parts else ""
+        if carry is None and parts and ranges and first_text[:1].islower() and \
+                bi > 0 and blocks[bi - 1].kind != "heading" and blk.kind != "item":
+            carry, carry_block = ranges.pop(), owner.pop()  # 'where M is …', 'so the ratio is …'
         for pi, (a, b) in enumerate(parts):
             if carry is not None and pi == 0:
                 cur, carry = carry + [(a, b)], None

@@ -49,6 +49,7 @@ _UNITS = {
     "layers": r"layers",
 }
 _DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|"
+              r"more than|larger|bigger|greater|higher|costlier|"
               r"speed[\s-]*up|more (?:computation|expensive|costly|multiplications|operations)|"
               r"more than (?:the )?(?:depthwise|separable)|expensive")
 ACCURACY = r"accura|top-?[15]\b|precision|error rate|recall|\bmAP\b"
@@ -91,7 +92,7 @@ _FACTOR = re.compile(
     r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?\s*(?:x\b(?!\s*\d)|×(?!\s*\d)|times\b|-?fold\b)", re.I)
 _PERCENT = re.compile(r"(?P<a>" + _NUM + r")\s*%")
 _FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d+)\s*/\s*(?P<b>\d+)(?![\w/]|\.\d)")
-_COUNT = re.compile(r"(?P<a>" + _NUM + r")\s*(?P<sc>million|billion|thousand|mn|bn|[MBGKk](?![a-z]))?\s*"
+_COUNT = re.compile(r"(?<![×x*·/\d.,^])(?P<a>" + _NUM + r")\s*(?P<sc>million|billion|thousand|mn|bn|[MBGKk](?![a-z]))?\s*"
                     r"(?P<u>" + "|".join(_UNITS.values()) + r")\b", re.I)
 _NUMBER_OF = re.compile(
     r"(?:number|no\.?)\s+of\s+(?P<u>" + "|".join(_UNITS.values()) + r")\b[^.;\x01]{0,50}?\b"
@@ -305,7 +306,7 @@ def threshold(expr: sp.Expr, values: dict, defaults: dict, large: list, goal: Fr
 def kernel_default(text: str) -> tuple[int, str] | None:
     """The depthwise kernel size of the network an article is about, when all its depthwise
     convolutions share one (MobileNet v1 and v2: 3); from costcalc's own spec of it."""
-    names = networks(text)
+    names = list(dict.fromkeys(networks(text)))
     sizes: set = set()
     titles = []
     for name in names:
@@ -323,6 +324,9 @@ def kernel_default(text: str) -> tuple[int, str] | None:
 
 
 _NETWORKS = [
+    ("mobilenet_v1_conv", r"(?:full[\s-]*conv\w*|conv)[\s-]+(?:version\s+of\s+)?mobile[\s-]*net|"
+                          r"mobile[\s-]*net\w*\s+with\s+(?:full|standard)\s+conv"),
+    ("mobilenet_v1_shallow", r"shallow(?:er)?\s+mobile[\s-]*net"),
     ("mobilenet_v3_large", r"mobile[\s-]*net[\s-]*v?3[\s-]*large"),
     ("mobilenet_v3_small", r"mobile[\s-]*net[\s-]*v?3[\s-]*small"),
     ("mobilenet_v2", r"mobile[\s-]*net[\s-]*v2|mobilenetv2"),
@@ -332,15 +336,47 @@ _NETWORKS = [
 ]
 
 
+def without_networks(text: str) -> str:
+    """text with the names of registered networks blanked (their words name no layer kind)."""
+    for _, pat in _NETWORKS:
+        text = re.sub(pat, lambda m: " " * len(m.group(0)), text, flags=re.I)
+    return text
+
+
 def networks(text: str) -> list[str]:
-    out = []
+    """The registered networks a text names, in the order it names them."""
+    found = []
     for name, pat in _NETWORKS:
-        t = text
-        if re.search(pat, t, re.I):
-            out.append(name)
-            if name.startswith("mobilenet_v3"):
-                text = re.sub(r"mobile[\s-]*net[\s-]*v?3", " ", text, flags=re.I)
-    return out
+        for m in re.finditer(pat, text, re.I):
+            if any(a <= m.start() < b for a, b, _ in found):
+                continue
+            found.append((m.start(), m.end(), name))
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return [n for _, _, n in sorted(found)]
+
+
+_SHARE_TAGS = [("Conv 1×1", r"point[\s-]*wise|1\s*[x×]\s*1"), ("Conv DW", r"depth[\s-]*wise|\bdw\b"),
+               ("FC", r"fully[\s-]*connected|\bfc\b|classifier|dense layer"),
+               ("Conv 3×3", r"standard|full|first (?:conv|layer)|regular")]
+
+
+def network_share(name: str, clause: str, unit: str, alpha: float = 1.0, resolution=None):
+    """(fraction, what) of a network's mult-adds or weights in one layer type (MobileNet v1
+    Table 2's accounting), or None when the clause names no layer type."""
+    from ..archs import ARCHS, resolve_model
+
+    tag = next((t for t, pat in _SHARE_TAGS if re.search(pat, clause, re.I)), None)
+    if tag is None:
+        return None
+    r = resolve_model(name, alpha=alpha, resolution=resolution)
+    field_ = "params" if unit == "params" else "macs"
+    total = sum(getattr(l.cost, field_) for l in r.layers)
+    part = sum(getattr(l.cost, field_) for l in r.layers if l.tag.startswith(tag))
+    if not total or not part:
+        return None
+    what = "weights" if field_ == "params" else "mult-adds"
+    return (Fraction(part, total), f"{ARCHS[name].title}: {tag} layers hold {part:,} of "
+            f"{total:,} {what}")
 
 
 def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | None = None):

@@ -484,6 +484,10 @@ def code_span_formula(body: str) -> bool:
         return False
     if re.search(r"\w+\.\w+\(|\w+\(\s*\w+\s*=|^(def|import|from|return|class)\b|['\"]|;", b):
         return False
+    if re.fullmatch(r"[\w.-]+(?:/[\w.-]+)+|[\w-]+\.\w{2,4}|--?\w[\w-]*", b):
+        return False  # a path, a file name, an option: code
+    if re.fullmatch(r"[A-Za-z]x[A-Za-z]", b):
+        return False  # 'txt', 'PxP' alone: not enough to call it a formula
     toks = _tokens(b)
     if not any(t.kind in ("sym", "xprod") for t in toks):
         return False

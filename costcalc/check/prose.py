@@ -29,12 +29,12 @@ KIND_WORDS: list[tuple[str, str]] = [
     ("v2", r"bottleneck|inverted[\s-]+residual|mobile[\s-]*net[\s-]*v?2\b|expansion layer"),
     ("spatial", r"spa?r?tial(?:ly)?[\s-]+(?:" + _SEP + r")|spa?r?tially\b|spa?r?tial[\s-]+conv\w*|"
                 r"k\s*[x×]\s*1 (?:and|then) 1\s*[x×]\s*k"),
-    ("separable", r"depth[\s-]*wise[\s-]+(?:" + _SEP + r")|depth[\s-]+(?:" + _SEP + r")|" + _SEP +
+    ("separable", r"depth[\s-]*wise[\s-]+(?:" + _SEP + r")|depth[\s-]+(?:" + _SEP + r")|" + _SEP + r"|\bsep\b" +
                   r"|\bsplit\w*|divided into|factori[sz]\w* into|decompos\w* into|"
                   r"\btwo\s+(?:1-?D\s+|one-dimensional\s+|separate\s+)?(?:passes|filters|convolutions)\b"),
     ("depthwise", r"depth[\s-]*wise|\bdw\b|channel[\s-]*wise|\bdepthwise"),
     ("pointwise", r"point[\s-]*wise|1\s*[x×∗*]\s*1(?:\s*\(pointwise\))?\s+conv|\bpw\b"),
-    ("grouped", r"group(?:ed)?[\s-]+conv\w*|\bwith \w+ groups\b|\bgroups\b|\bgrp\b"),
+    ("grouped", r"group(?:ed)?[\s-]+conv\w*|\bwith \w+ groups\b|\bgroups\b|\bgrp\b|\bgrouped\b"),
     ("dilated", r"dilat\w*|atrous"),
     ("transposed", r"transposed?|de-?convolution|fractionally[\s-]+strided|up-?convolution"),
     ("standard", r"standard|\bstd\b|regular|normal|traditional|conventional|ordinary|vanilla|"
@@ -194,8 +194,8 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
             if h.tag == "ratio" and not ratio_mode:
                 continue
             if h.tag == "conv":
-                if weak is None:
-                    weak = (s, h)
+                if weak is None and s.name not in ("heading", "section"):
+                    weak = (s, h)  # a heading's 'convolution' names no kind
                 continue
             usable.append(h)
         if ratio_mode:
@@ -268,7 +268,9 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
     near = " ".join(x.text for x in sources if x.name in ("label", "sentence", "previous"))
     d = Decision([], tag, chosen[1].words if chosen else "", src.name if src else "", measure,
                  per_output, bool(has(ALPHA_WORDS, near)), bool(has(RHO_WORDS, near)), spatial)
-    d.kinds = kinds_for(d, all_text)
+    if dimensionless and d.tag in ("separable", "depthwise", "pointwise", "standard"):
+        d.tag = "ratio"  # a dimensionless quantity can only be the ratio of two costs
+    d.kinds = kinds_for(d, src.text if src is not None else all_text)
     return d
 
 
@@ -427,14 +429,14 @@ class Reader:
         self.defs.append(Definition(name, role, i, s.line, " ".join(words.split()), strong, scope))
 
     def _scan(self, i: int, s: Sentence) -> None:
-        text = s.reading()
+        text = " ".join(s.reading().split())
         flat = s.flat
         spatial = any(h.tag == "spatial" for h in kind_hits(s.heading + " . " + s.section + " . " + text))
         scope = s.section if spatial else ""
         # 1. 'M is the number of input channels', 'PxP is the image width and height'
         for m in re.finditer(r"(?P<s>(?<![\w\\])(?:\\\(\s*)?(?:\\?[A-Za-zα-ω][\w\\{}']{0,10}?(?:x[A-Za-z])?)(?:\s*\\\))?)"
-                             r"\s+(?:is|are|denotes?|represents?|stands? for|means|be|=|:|as)\s+"
-                             r"(?:the |a |an |our )?(?P<r>[^.;,()]{3,80})", text):
+                             r"\s+(?:is|are|denotes?|represents?|stands? for|means|be|=|:|as|for)\s+"
+                             r"(?:the |a |an |our )?(?P<r>(?:(?!\band\s+\S{1,8}\s+(?:for|is|as|denotes)\b)[^.;,()]){3,80})", text):
             name = _sym_name(m.group("s"))
             role = _lead_role(m.group("r"))
             if name and role:
@@ -606,6 +608,8 @@ def _lead_role(text: str) -> str | None:
         return "M" if "channels" in t[:20] else "N"
     if re.match(r"(?:the\s+)?(?:image size|size of the image)", t):
         return "Di"
+    if re.match(r"kernel\b(?!s)", t):
+        return "Dk"
     return None
 
 
@@ -618,16 +622,17 @@ _VALUE_PATS = [
     (r"(?P<a>\\?[A-Za-z][\w\\{}]{0,6})" + _X + r"(?P=a)\s+(?:is|=|of|equals?)\s+(?P<n>\d+)" + _X + r"(?P=n)\b", "square"),
 ]
 _ROLE_VALUES = [
-    ("Dk", r"(?P<n>\d+)\s*(?:x|×|\*|∗|by|\\times)\s*(?P=n)\s*(?:\)\s*)?(?:(?:depth[\s-]*wise|point[\s-]*wise|standard|regular|conv\w*|separable|spatial)\s+)*(?:kernels?|filters?|conv\w*|depthwise|dw)"),
+    ("Dk", r"(?P<n>\d+)\s*(?:x|×|\*|∗|by|\\times)\s*(?P=n)\s*(?:\)\s*)?(?:(?:depth[\s-]*wise|point[\s-]*wise|standard|regular|conv\w*|separable|spatial)\s+)*(?:kernels?|filters?|conv\w*|depthwise|dw|layers?)"),
     ("Dk", r"kernel (?:size )?(?:of |is |=\s*)?(?P<n>\d+)\b(?!\s*(?:x|×))"),
-    ("M", r"(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
-    ("N", r"(?P<n>\d[\d,]*)\s+(?:output channels|filters|kernels)|output channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
-    ("MN", r"(?P<n>\d[\d,]*)\s+channels"),
+    ("Dk", r"(?:kernel|filter)s?\s+(?:is|are|of size|of)\s+(?P<n>\d+)\s*(?:x|×|\*)\s*(?P=n)\b"),
+    ("M", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
+    ("N", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+(?:output channels|filters|kernels)|output channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
+    ("MN", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+channels"),
     ("Df", r"(?P<n>\d+)\s*(?:x|×|\*|by)\s*(?P=n)\s*(?:output|feature[\s-]*maps?|maps?|outputs?)\b|output (?:size |side )?(?:of |is )?(?P<n2>\d+)\s*(?:x|×)"),
     ("Di", r"(?P<n>\d+)\s*(?:x|×|\*|by)\s*(?P=n)\s*(?:\w+\s+)?(?:input|image)s?\b|(?:input|image) (?:size |side )?(?:of |is )?(?P<n2>\d+)\s*(?:x|×)"),
     ("s", r"stride (?:of |=\s*|is )?(?P<n>\d+)"),
     ("p", r"padding (?:of |=\s*|is )?(?P<n>\d+)"),
-    ("g", r"(?P<n>\d+)\s+groups"),
+    ("g", r"(?<![×x*·\d.,])(?P<n>\d+)\s+groups"),
     ("t", r"expansion (?:factor|ratio|rate) (?:of |=\s*|is )?(?P<n>\d+)"),
     ("alpha", r"width multiplier (?:of |=\s*|is )?(?:α\s*=\s*)?(?P<n>\d?\.\d+|1)"),
 ]
@@ -642,7 +647,7 @@ def _num(text: str):
 def stated_values(text: str) -> Values:
     """The values a piece of text gives: 'm = 3, 5, 7', 'a 3×3 kernel', 'M = N = 512'."""
     v = Values()
-    text = text.replace("\\*", "*").replace("\\_", "_").replace("\\times", "×")
+    text = " ".join(text.replace("\\*", "*").replace("\\_", "_").replace("\\times", "×").split())
     for pat, how in _VALUE_PATS:
         for m in re.finditer(pat, text):
             if how == "assign":
