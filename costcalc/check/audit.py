@@ -182,6 +182,27 @@ class _Article:
         self._kdefault = None
         self._kd_done = False
 
+    def name_uses(self) -> dict:
+        """How often each symbol name appears in the article's formulas."""
+        if not hasattr(self, "_uses"):
+            from collections import Counter
+
+            from .plain import x_product
+
+            c: Counter = Counter()
+            for s in self.doc.sentences:
+                for sp_ in s.spans:
+                    body = re.sub(r"\\[A-Za-z]+", " ", sp_.body.replace("\\_", "_"))
+                    for m in re.finditer(r"[A-Za-z][A-Za-z0-9_{}]*'*", body):
+                        w = m.group(0).replace("{", "").replace("}", "")
+                        for part in (x_product(w) or [w]):
+                            if part[-1:] in "23" and part[:-1] in AUTO:
+                                part = part[:-1]
+                            if part and not part.isdigit():
+                                c[part] += 1
+            self._uses = dict(c)
+        return self._uses
+
     def kdefault(self):
         if not self._kd_done:
             self._kd_done = True
@@ -760,16 +781,21 @@ class _Formula:
         """Print the reference in the text's own symbols: a role the formula does not write
         takes the name the text defined for it (the latest definition above first)."""
         defs = self.art.reader.binding(self.i)
+        uses = self.art.name_uses()
 
-        def recent(n):
+        def recent(n):  # the name the text writes most, then the latest definition above
             if n not in defs:
-                return (2, 0)
+                return (0, -uses.get(n, 0), 0) if n in uses else (2, 0, 0)
             j = defs[n].sentence
-            return (0, -j) if j <= self.i else (1, j)
+            return (0, -uses.get(n, 0), -j) if j <= self.i else (1, -uses.get(n, 0), j)
 
-        for name in sorted(roles, key=recent):
-            role = roles[name]
-            if role in SYM and SYM[role] not in names and name in how:
+        cands = dict(roles)
+        for n in uses:  # the AUTO spellings the article writes (D_F, Dk) are names too
+            if n not in cands and AUTO.get(n):
+                cands[n] = AUTO[n]
+        for name in sorted(cands, key=recent):
+            role = cands[name]
+            if role in SYM and SYM[role] not in names and (name in how or name not in roles):
                 names[SYM[role]] = name
 
     def claims_cost(self, words: str, anchor: int, label: str) -> bool:
@@ -1130,8 +1156,10 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     s = art.doc.sentences[i]
     flat = s.flat
     clause = _clause(flat, c.start, c.end)
-    row = Row(s.line, c.text, "equal", "", "number", sentence=_sentence_text(art, i),
-              end_line=s.end_line, order=(s.pos[c.start] if c.start < len(s.pos) else s.start))
+    at = s.pos[c.start] if c.start < len(s.pos) else s.start
+    row = Row(art.doc.line_of(at), " ".join(c.text.split()), "equal", "", "number",
+              sentence=_sentence_text(art, i),
+              end_line=s.end_line, order=at)
     if c.form == "accuracy":
         row.verdict, row.reason, row.kind = "unverifiable", "accuracy", "accuracy"
         row.note = "an accuracy figure: measured on a data set, not counted; costcalc checks costs"

@@ -261,7 +261,7 @@ def _rows(body: str, offset: int) -> list[tuple[int, int, str]]:
     return [tuple(r) for r in rows]
 
 
-_NUMBER_ONLY = re.compile(r"^\s*~?\s*\d[\d.,{}]*\s*(?:\\,|\\ |\s)*(?:\\times|×|x|\\%|%|\\text\{\s*(?:M|million|B)\s*\})?\s*$")
+_NUMBER_ONLY = re.compile(r"^\s*~?\s*\d[\d.,{}]{0,18}\s*(?:\\,|\\ |\s)*(?:\\times|×|x|\\%|%|\\text\{\s*(?:M|million|B)\s*\})?\s*$")
 
 
 def _spans(w: list, code_span_ok) -> list[Span]:

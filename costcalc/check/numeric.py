@@ -161,11 +161,14 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
         if c.form != "count":
             continue
         m = re.match(r"\s*\(\s*(?P<h>(?:" + HEDGES + r")\s+)?(?P<a>" + _NUM + r")\s*(?P<sc>million|billion|"
-                     r"thousand|[MBGK](?![a-z]))?\s*\)", flat[c.end:])
+                     r"thousand|[MBGK](?![a-z]))?\s*\)", flat[c.end:]) or \
+            re.match(r"\s*,\s*(?:i\.e\.,?\s*|or\s+|that is\s+)?(?P<h>(?:" + HEDGES + r")\s+)?(?P<a>" + _NUM +
+                     r")\s*(?P<sc>million|billion|thousand)\b()", flat[c.end:])
         if m:
             sc = _SCALE.get(m.group("sc") or "", 1)
-            add(NumClaim(index, c.end + m.start("a"), c.end + m.end() - 1,
-                         flat[c.end + m.start(1 if m.group("h") else 2):c.end + m.end() - 1].strip(),
+            stop = m.end("sc") if m.group("sc") else m.end("a")
+            add(NumClaim(index, c.end + m.start("a"), c.end + stop,
+                         flat[c.end + m.start(1 if m.group("h") else 2):c.end + stop].strip(),
                          "count", _f(m.group("a")) * sc, hedged=bool(m.group("h")),
                          half=_half(m.group("a"), sc), unit=c.unit))
     for m in _NUMBER_OF.finditer(flat):  # 'the total number of layers ... is 28'
@@ -191,11 +194,16 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
         form = "percent"
         if has(ACCURACY, clause):
             form = "accuracy"
-        elif has(r"\b(?:fewer|less|saving|savings|saves?|reduc\w*|lower|cheaper|cut|drop\w*)\b",
-                 flat[max(0, m.start() - 40):m.end() + 25]):
+        elif re.match(r"\s*(?:fewer|less|lower|cheaper|saving|savings|reduction|smaller)\b",
+                      flat[m.end():], re.I) or \
+                re.search(r"(?:saves?|saving|reduc\w*(?:\s+\w+){0,3}\s+by|cuts?\s+(?:\w+\s+){0,2}by|"
+                          r"lower by|less by)\s*(?:(?:" + HEDGES + r")\s+)?$", flat[max(0, m.start() - 40):m.start()], re.I):
             form = "saving"
-        add(NumClaim(index, m.start(), m.end(), m.group(0), form, _f(m.group("a")) / 100,
-                     hedged=_hedged(flat, m.start()), half=_half(m.group("a")) / 100))
+        hedged = _hedged(flat, m.start())
+        lead = re.search(r"(?:" + HEDGES + r")\s*$", flat[max(0, m.start() - 24):m.start()], re.I)
+        text = (lead.group(0) if lead and hedged else "") + m.group(0)
+        add(NumClaim(index, m.start() - (len(lead.group(0)) if lead and hedged else 0), m.end(), text,
+                     form, _f(m.group("a")) / 100, hedged=hedged, half=_half(m.group("a")) / 100))
     for m in _FRACTION.finditer(flat):
         if not free(m.start(), m.end()):
             continue

@@ -491,6 +491,9 @@ def code_span_formula(body: str) -> bool:
     toks = _tokens(b)
     if not any(t.kind in ("sym", "xprod") for t in toks):
         return False
+    if any(t.kind == "word" and len(t.text) >= 3 and t.text not in ("floor", "ceil", "sqrt", "min", "max")
+           for t in toks):
+        return False  # words: a command line or code, not a formula
     return any(t.kind == "op" and t.text in _ARITH | _REL for t in toks) or \
         any(t.kind == "xprod" for t in toks) or \
         sum(t.kind == "sym" for t in toks) >= 2

@@ -28,7 +28,8 @@ _SEP = r"sep[ae]r[ae]bl[ey]|separated"
 KIND_WORDS: list[tuple[str, str]] = [
     ("v2", r"bottleneck|inverted[\s-]+residual|mobile[\s-]*net[\s-]*v?2\b|expansion layer"),
     ("spatial", r"spa?r?tial(?:ly)?[\s-]+(?:" + _SEP + r")|spa?r?tially\b|spa?r?tial[\s-]+conv\w*|"
-                r"k\s*[x×]\s*1 (?:and|then) 1\s*[x×]\s*k"),
+                r"k\s*[x×]\s*1 (?:and|then) 1\s*[x×]\s*k|"
+                r"\b(?:on|over|of|across)\s+(?:an?|the)\s+(\w+)\s*[x×]\s*\1\s+(?:image|picture)\b"),
     ("separable", r"depth[\s-]*wise[\s-]+(?:" + _SEP + r")|depth[\s-]+(?:" + _SEP + r")|" + _SEP + r"|\bsep\b" +
                   r"|\bsplit\w*|divided into|factori[sz]\w* into|decompos\w* into|"
                   r"\btwo\s+(?:1-?D\s+|one-dimensional\s+|separate\s+)?(?:passes|filters|convolutions)\b"),
@@ -622,7 +623,7 @@ _VALUE_PATS = [
     (r"(?P<a>\\?[A-Za-z][\w\\{}]{0,6})" + _X + r"(?P=a)\s+(?:is|=|of|equals?)\s+(?P<n>\d+)" + _X + r"(?P=n)\b", "square"),
 ]
 _ROLE_VALUES = [
-    ("Dk", r"(?P<n>\d+)\s*(?:x|×|\*|∗|by|\\times)\s*(?P=n)\s*(?:\)\s*)?(?:(?:depth[\s-]*wise|point[\s-]*wise|standard|regular|conv\w*|separable|spatial)\s+)*(?:kernels?|filters?|conv\w*|depthwise|dw|layers?)"),
+    ("Dk", r"(?P<n>\d+)\s*(?:x|×|\*|∗|by|\\times)\s*(?P=n)\s*(?:\)\s*)?(?:(?:depth[\s-]*wise|point[\s-]*wise|standard|regular|conv\w*|separable|spatial)\s+)*(?:kernels?|filters?|conv\w*|depthwise|dw|layers?|ones?)\b"),
     ("Dk", r"kernel (?:size )?(?:of |is |=\s*)?(?P<n>\d+)\b(?!\s*(?:x|×))"),
     ("Dk", r"(?:kernel|filter)s?\s+(?:is|are|of size|of)\s+(?P<n>\d+)\s*(?:x|×|\*)\s*(?P=n)\b"),
     ("M", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),

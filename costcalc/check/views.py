@@ -112,9 +112,9 @@ def audit_report(a) -> Report:
     cols = [Column("line", "line", "right"), Column("sentence", "sentence"),
             Column("claim", "claim"), Column("kind", "kind"), Column("binding", "binding"),
             Column("verdict", "verdict"), Column("note", "note")]
-    rows = [{"line": r.line, "sentence": _clip(r.sentence, 60), "claim": _clip(r.claim, 50),
+    rows = [{"line": r.line, "sentence": _clip(r.sentence, 48), "claim": _clip(r.claim, 44),
              "kind": (r.kind or "—") + (f" ← {r.words}" if r.words else ""),
-             "binding": ", ".join(f"{k}={v.split(' ')[0]}" for k, v in r.binding.items()),
+             "binding": _binding(r.binding),
              "verdict": r.verdict, "note": r.note} for r in a.rows]
     counts = a.counts()
     summary = ", ".join(f"{counts[v]} {v}" for v in ("equal", "not equal", "unverifiable")
@@ -122,6 +122,18 @@ def audit_report(a) -> Report:
     notes = [f"{len(a.rows)} claims in {a.path}: {summary}" if a.rows else
              f"no claims found in {a.path}"] + a.notes
     return Report([Table(cols, rows, title=f"audit: {a.path}")], a.to_dict(), notes)
+
+
+def _binding(b: dict) -> str:
+    """The readings worth a look: a name read as another role (P=Df), not D_K=Dk or M=M."""
+    from .parse import AUTO
+
+    out = []
+    for name, how in b.items():
+        role = how.split(" ")[0]
+        if role != name and AUTO.get(name) != role:
+            out.append(f"{name}={role}")
+    return ", ".join(out)
 
 
 def _clip(s: str, width: int = 70) -> str:
