@@ -36,8 +36,31 @@ from ..symbolic import ROLE_DOC, SYM
 from . import kinds as K
 from . import numeric as NUM
 from .document import SPAN, Document, Sentence, Span, fmt_of, read
-from .equations import (Link, Namer, _num, _order, _proved_zero, _screen, asymptotic, compare,
-                        display_form, essential, link_dict, ratio_like)
+from . import equations as EQ
+from .equations import Link, Namer, _num, _order, link_dict
+
+# The symbolic steps are pure functions of sympy expressions, and an article repeats its
+# formulas (each section writes the same costs at other sizes): each runs once per expression.
+_screen = lru_cache(maxsize=8192)(lambda a, b: EQ._screen(a, b))
+_proved_zero = lru_cache(maxsize=8192)(EQ._proved_zero)
+asymptotic = lru_cache(maxsize=4096)(EQ.asymptotic)
+display_form = lru_cache(maxsize=4096)(EQ.display_form)
+essential = lru_cache(maxsize=8192)(EQ.essential)
+ratio_like = lru_cache(maxsize=8192)(EQ.ratio_like)
+
+
+@lru_cache(maxsize=4096)
+def _compare(a, b, relation="=", left="yours", right="reference", tol=None, literals=((), ())):
+    return EQ.compare(a, b, relation, left, right, tol=tol, literals=literals)
+
+
+def compare(a, b, relation="=", left="yours", right="reference", tol=None, literals=((), ())):
+    """equations.compare, once per (expressions, relation, tolerance); the Link is copied so a
+    caller's changes never reach the cache."""
+    import copy
+
+    lits = tuple(tuple(x) for x in literals)
+    return copy.copy(_compare(a, b, relation, left, right, tol, lits))
 from .parse import AUTO, Binding, ExpressionError, free_symbol, parse_chain, parse_let
 from .prose import (ALPHA_WORDS, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
@@ -296,6 +319,9 @@ class _Article:
         while first > 0 and sents[first - 1].block == sents[i].block:
             first -= 1
         levels = []
+        head = sents[i].heading
+        if head:  # '## Layer 3: a 5×5 layer with M = 32 on a 14×14 map' sets the section's values
+            levels.append(stated_values(head))
         p = self.previous(first)
         if p is not None:
             levels.append(self.reader.values[p])
@@ -399,7 +425,13 @@ class _Side:
 
 
 def _parse(text: str, roles: dict, family: str | None, extra: dict):
-    return parse_chain(text, Binding(roles, family, lenient=True, extra=extra))
+    return _parse_cached(text, tuple(sorted(roles.items())), family,
+                         tuple(sorted(extra.items(), key=lambda kv: kv[0])))
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text, roles, family, extra):
+    return parse_chain(text, Binding(dict(roles), family, lenient=True, extra=dict(extra)))
 
 
 def _sides(chain) -> list[_Side]:
@@ -423,8 +455,16 @@ class _Match:
 
 
 def _match(expr: sp.Expr, free: tuple, kname: str, values: dict, large: bool, flops: bool) -> _Match:
-    return _match_cached(expr, free, kname, tuple(sorted((k, tuple(v)) for k, v in values.items())),
-                         large, flops)
+    # only the values of roles the author wrote as numbers matter (see _match_cached)
+    wanted = _roles_needed(expr, kname)
+    vals = tuple(sorted((k, tuple(v)) for k, v in values.items() if k in wanted))
+    return _match_cached(expr, free, kname, vals, large, flops)
+
+
+@lru_cache(maxsize=4096)
+def _roles_needed(expr, kname) -> frozenset:
+    ref = K.reference(K.KINDS[kname], SYM["alpha"] in expr.free_symbols, SYM["rho"] in expr.free_symbols)
+    return frozenset(s.name for s in essential(ref) if s not in expr.free_symbols)
 
 
 @lru_cache(maxsize=4096)
@@ -435,9 +475,10 @@ def _match_cached(expr, free, kname, values, large, flops) -> _Match:
     used = expr.free_symbols - set(free)
     # a value the text states for a role the author wrote as a number ('(N-2)(N-2)·3·3')
     spec = {}
+    ess = essential(ref)
     for role, v in values:
         sym = SYM[role]
-        if sym in ref.free_symbols and sym not in used and len(v) == 1:
+        if sym in ess and sym not in used and len(v) == 1:
             spec[sym] = sp.Rational(v[0].numerator, v[0].denominator)
     for role, neutral in k.optional:
         if SYM[role] in ref.free_symbols and SYM[role] not in used:
@@ -859,9 +900,7 @@ class _Formula:
         if other is not None:
             text += f"; it is the {other.kind.title}"
         else:
-            from .equations import rebinding
-
-            hint = rebinding(expr, ref)
+            hint = _rebinding(expr, ref)
             if hint:
                 text += "; it would be equal with " + " and ".join(
                     f"{nm.name(old)} read as {new.name} ({ROLE_DOC.get(new.name, new.name)})"
@@ -1026,6 +1065,11 @@ def _cost_shaped(e: sp.Expr) -> bool:
     except sp.PolynomialError:
         return False
     return deg >= 4 or (sp.expand(num).is_Add and deg >= 3)
+
+
+@lru_cache(maxsize=2048)
+def _rebinding(expr, ref):
+    return EQ.rebinding(expr, ref)
 
 
 def _spec_text(m: "_Match", nm: Namer) -> str:
@@ -1249,7 +1293,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                 row.note = (f"the {k.title} needs {miss}, which the text does not give "
                             f"(per output value it is {NUM.shown(ev2.value, 'count')})")
                 return row
-    if ev.missing:
+    if ev.missing or ev.value is None:
         miss = [m for m in ev.missing if m != "(unbounded)"]
         row.verdict, row.reason = "unverifiable", "no-value"
         if miss:

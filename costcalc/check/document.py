@@ -62,6 +62,14 @@ class Sentence:
 
     def reading(self) -> str:
         """The sentence with each formula written out (for values such as 'D_K = 3')."""
+        key = (self.flat, len(self.spans))
+        if getattr(self, "_reading", (None,))[0] == key:
+            return self._reading[1]
+        text = self._read()
+        self._reading = (key, text)
+        return text
+
+    def _read(self) -> str:
         out, k = [], 0
         for ch in self.flat:
             if ch == SPAN:

@@ -18,6 +18,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy as sp
 
@@ -45,6 +46,11 @@ class _NamedPretty(S.PaperPrinter):
         return _GREEK.get(n, n)
 
 
+@lru_cache(maxsize=4096)
+def _pretty(e, names: tuple) -> str:
+    return _NamedPretty({SYM.get(k, sp.Symbol(k)): v for k, v in names}).doprint(e)
+
+
 class _NamedPlain(S.PlainPrinter):
     def __init__(self, names: dict):
         super().__init__()
@@ -61,7 +67,7 @@ class Namer:
     names: dict = field(default_factory=dict)  # Symbol -> author spelling
 
     def pretty(self, e) -> str:
-        return _NamedPretty(self.names).doprint(e)
+        return _pretty(e, tuple(sorted(((s.name, n) for s, n in self.names.items()))))
 
     def plain(self, e) -> str:
         return _NamedPlain(self.names).doprint(e)

@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy as sp
 
@@ -271,9 +272,7 @@ def evaluate(expr: sp.Expr, values: dict, large_ok: bool, defaults: dict) -> Eva
         elif role in defaults:
             sub[sym] = sp.Integer(defaults[role])
             ev.defaulted[role] = defaults[role]
-    e = expr.xreplace(sub)
-    if not e.has(sp.floor, sp.ceiling, sp.Min, sp.Max):
-        e = sp.cancel(sp.together(e))  # Df and M cancel out of separable / standard
+    e = _reduced(expr, tuple(sorted(sub.items(), key=lambda kv: kv[0].name)))
     rest = sorted(e.free_symbols, key=lambda s: s.name)
     for sym in rest:
         if large_ok and sym.name in _LARGE_ROLES:
@@ -282,13 +281,29 @@ def evaluate(expr: sp.Expr, values: dict, large_ok: bool, defaults: dict) -> Eva
             ev.missing.append(sym.name)
     if ev.missing:
         return ev
-    for name in ev.large:
-        e = sp.limit(e, SYM[name], sp.oo)
-    ev.value = to_fraction(sp.nsimplify(e)) if e.is_number and e.is_finite else None
-    if e.is_number and not e.is_finite:
-        ev.value = None
+    v = _limit(e, tuple(ev.large))
+    if v is None:
         ev.missing.append("(unbounded)")
+    ev.value = v
     return ev
+
+
+@lru_cache(maxsize=4096)
+def _reduced(expr: sp.Expr, sub: tuple) -> sp.Expr:
+    e = expr.xreplace(dict(sub))
+    if not e.has(sp.floor, sp.ceiling, sp.Min, sp.Max):
+        e = sp.cancel(sp.together(e))  # Df and M cancel out of separable / standard
+    return e
+
+
+@lru_cache(maxsize=4096)
+def _limit(e: sp.Expr, large: tuple) -> Fraction | None:
+    """e (exact) with the large roles taken to infinity, as an exact fraction."""
+    for name in large:
+        e = sp.limit(e, SYM[name], sp.oo)
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    return None
 
 
 def threshold(expr: sp.Expr, values: dict, defaults: dict, large: list, goal: Fraction,
@@ -300,15 +315,19 @@ def threshold(expr: sp.Expr, values: dict, defaults: dict, large: list, goal: Fr
     sub = {SYM[r]: sp.Rational(v.numerator, v.denominator) for r, v in values.items() if SYM[r] in expr.free_symbols}
     sub.update({SYM[r]: sp.Integer(v) for r, v in defaults.items() if SYM[r] in expr.free_symbols})
     q = quantity(expr.xreplace(sub))
-    try:
-        sols = [s for s in sp.solve(sp.Eq(q, sp.Rational(goal.numerator, goal.denominator)), sym)
-                if s.is_real and s > 0]
-    except (NotImplementedError, TypeError, ValueError):
-        return ""
+    sols = _solutions(q, sym, sp.Rational(goal.numerator, goal.denominator))
     if not sols:
         return ""
     n = math.ceil(float(max(sols)))
     return f"{large[0]} ≥ {n:,}"
+
+
+@lru_cache(maxsize=2048)
+def _solutions(q, sym, goal) -> list:
+    try:
+        return [s for s in sp.solve(sp.Eq(q, goal), sym) if s.is_real and s > 0]
+    except (NotImplementedError, TypeError, ValueError):
+        return []
 
 
 def kernel_default(text: str) -> tuple[int, str] | None:

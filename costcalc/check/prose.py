@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .document import SPAN, Document, Sentence
 from .parse import AUTO, ExpressionError, normalize_name
@@ -100,7 +101,7 @@ def role_of_phrase(text: str) -> str | None:
 _KIND_RE = [(tag, re.compile(pat, re.I)) for tag, pat in KIND_WORDS]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hit:
     tag: str
     words: str
@@ -108,6 +109,11 @@ class Hit:
 
 
 def kind_hits(text: str) -> list[Hit]:
+    return list(_kind_hits(text))
+
+
+@lru_cache(maxsize=16384)
+def _kind_hits(text: str) -> tuple:
     """Every kind word in text, earlier patterns winning where they overlap ('depthwise
     separable' is one separable hit, not a depthwise one)."""
     taken: list[tuple[int, int]] = []
@@ -119,7 +125,7 @@ def kind_hits(text: str) -> list[Hit]:
             taken.append((m.start(), m.end()))
             out.append(Hit(tag, " ".join(m.group(0).split()), m.start()))
     out.sort(key=lambda h: h.pos)
-    return out
+    return tuple(out)
 
 
 def has(pattern: str, text: str) -> re.Match | None:
@@ -188,6 +194,8 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
     chosen: tuple | None = None
     all_text = " ".join(s.text for s in sources)
     ratio_mode = dimensionless or want == "ratio"
+    sent_src = next((x for x in sources if x.name == "sentence"), None)
+    agg_here = sent_src is not None and bool(has(AGGREGATE, sent_src.text[:sent_src.anchor + 1]))
     for s in sources:
         hits = [h for h in kind_hits(s.text) if not _contrasted(s.text, h)]
         usable = []
@@ -218,8 +226,8 @@ def decide(sources: list[Source], dimensionless: bool = False, want: str | None 
                         h = [x for x in before if x.tag == "ratio"][-1]
             # 'the sum of the depthwise and pointwise costs': the separable cost
             tags = {x.tag for x in usable}
-            if {"depthwise", "pointwise"} <= tags and has(AGGREGATE, s.text) and \
-                    h.tag in ("depthwise", "pointwise"):
+            if {"depthwise", "pointwise"} <= tags and (has(AGGREGATE, s.text) or (
+                    s.name == "previous" and agg_here)) and h.tag in ("depthwise", "pointwise"):
                 h = Hit("separable", " … ".join(x.words for x in usable
                                                  if x.tag in ("depthwise", "pointwise")), h.pos)
             chosen = (s, h)
@@ -420,6 +428,11 @@ class Reader:
         self._same = None
         for i, s in enumerate(doc.sentences):
             self._scan(i, s)
+        self._by_name: dict[str, list] = {}
+        for d in self.defs:
+            self._by_name.setdefault(d.name, []).append(d)
+        self._strided = {s.section for s in doc.sentences
+                         if re.search(r"stride\s*(?:of\s*|=\s*)?(?:[2-9]|two)\b", s.reading(), re.I)}
 
     # definitions -------------------------------------------------------------------------
     def _add(self, name: str | None, role: str, i: int, words: str, strong: bool = True,
@@ -520,7 +533,9 @@ class Reader:
 
     def definition(self, name: str, i: int) -> Definition | None:
         section = self.doc.sentences[i].section if i < len(self.doc.sentences) else ""
-        cands = [d for d in self.defs if d.name == name and (not d.scope or d.scope == section)]
+        by_name = getattr(self, "_by_name", None)
+        pool = by_name.get(name, []) if by_name is not None else [d for d in self.defs if d.name == name]
+        cands = [d for d in pool if not d.scope or d.scope == section]
         before = [d for d in cands if d.sentence <= i]
         if before:
             return before[-1]
@@ -529,8 +544,14 @@ class Reader:
 
     def binding(self, i: int) -> dict[str, Definition]:
         """Every defined name's definition in force at sentence i."""
+        cache = self.__dict__.setdefault("_binding", {})
+        if i not in cache:
+            cache[i] = self._binding_at(i)
+        return dict(cache[i])
+
+    def _binding_at(self, i: int) -> dict[str, Definition]:
         out: dict[str, Definition] = {}
-        for name in {d.name for d in self.defs}:
+        for name in sorted({d.name for d in self.defs}):
             d = self.definition(name, i)
             if d is not None:
                 out[name] = d
@@ -558,9 +579,7 @@ class Reader:
                                if re.search(_SAME_SIZE, s.reading(), re.I)), "")
         if not self._same:
             return ""
-        sec = self.doc.sentences[i].section
-        if any(s.section == sec and re.search(r"stride\s*(?:of\s*|=\s*)?(?:[2-9]|two)\b", s.reading(), re.I)
-               for s in self.doc.sentences):
+        if self.doc.sentences[i].section in self._strided:
             return ""
         return self._same
 
@@ -647,6 +666,12 @@ def _num(text: str):
 
 def stated_values(text: str) -> Values:
     """The values a piece of text gives: 'm = 3, 5, 7', 'a 3×3 kernel', 'M = N = 512'."""
+    v = _stated(text)
+    return Values(dict(v.by_name), dict(v.by_role), list(v.said))
+
+
+@lru_cache(maxsize=8192)
+def _stated(text: str) -> Values:
     v = Values()
     text = " ".join(text.replace("\\*", "*").replace("\\_", "_").replace("\\times", "×").split())
     for pat, how in _VALUE_PATS:
