@@ -175,16 +175,18 @@ _MARK = {"equal": "✓", "not equal": "✗", "unverifiable": "?"}
 
 
 def _review_line(r: Row, fmt: str) -> str:
+    """'> ✗ costcalc, line 56: `MxPxPxN` — …': the verdict, the claim, the true form or value."""
     lead = "% " if fmt == "latex" else "> "
     claim = _clip(r.claim, 60)
     code = f"`{claim}`" if fmt != "latex" else claim
-    head = f"{lead}{_MARK[r.verdict]} costcalc, line {r.line}: {code}"
+    head = f"{lead}{_MARK[r.verdict]} costcalc, line {r.line}: {code} — "
+    body = r.note
     if r.verdict == "equal":
         body = r.truth or r.note
-        return f"{head} — {_clip(body, 160)}"
-    if r.verdict == "not equal":
-        return f"{head} — ✗ {_clip(r.note, 200)}"
-    return f"{head} — unverifiable: {_clip(r.note, 160)}"
+    elif r.verdict == "unverifiable":
+        body = "unverifiable: " + r.note
+    body = re.sub(r"^=\s*", "", body)
+    return head + _clip(body, 220)
 
 
 def _clip(s: str, width: int) -> str:
