@@ -61,7 +61,7 @@ def compare(a, b, relation="=", left="yours", right="reference", tol=None, liter
 
     lits = tuple(tuple(x) for x in literals)
     return copy.copy(_compare(a, b, relation, left, right, tol, lits))
-from .parse import AUTO, Binding, ExpressionError, free_symbol, parse_chain, parse_let
+from .parse import AUTO, Binding, ExpressionError, parse_chain, parse_let
 from .prose import (ALPHA_WORDS, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
 
@@ -135,7 +135,6 @@ class AuditResult:
         for i, ln in enumerate(lines, start=1):
             out.append(ln)
             if i in after:
-                lead = "% " if self.fmt == "latex" else "> "
                 out.append("")
                 for k, rl in enumerate(after[i]):
                     out.append(rl)
@@ -143,7 +142,6 @@ class AuditResult:
                         out.append(">")
                 if i < len(lines) and lines[i].strip():
                     out.append("")
-                del lead
         return "\n".join(out)
 
     def annotate(self, out_path: str) -> None:
@@ -305,14 +303,6 @@ class _Article:
             how[name] = f"{role} (--let)"
         return roles, how
 
-    def values_for(self, i: int, clause: str = "") -> Values:
-        """Values from the clause, else the sentence and its paragraph, else the sentence
-        just before the paragraph (same heading); nearer levels win (see roles_at)."""
-        v = Values()
-        for level in self.value_levels(i, clause):
-            v = v.merged(level)
-        return v
-
     def value_levels(self, i: int, clause: str = "") -> list[Values]:
         from .prose import stated_values
 
@@ -436,6 +426,17 @@ def _parse_cached(text, roles, family, extra):
     return parse_chain(text, Binding(dict(roles), family, lenient=True, extra=dict(extra)))
 
 
+def _family_sides(cache: dict, text: str, roles: dict, family, extra: dict):
+    """The formula's sides read with a kind family's names (N the image side for the spatial
+    kinds), once per family; None when that reading is refused."""
+    if family not in cache:
+        try:
+            cache[family] = _sides(_parse(text, roles, family, extra))
+        except ExpressionError:
+            cache[family] = None
+    return cache[family]
+
+
 def _sides(chain) -> list[_Side]:
     out = []
     for s in chain.sides:
@@ -516,7 +517,7 @@ class _Formula:
         return ("skip", why)
 
     def analyse(self):
-        art, sent, span = self.art, self.sent, self.span
+        art, span = self.art, self.span
         text, worked = _prepare(span.body)
         row = Row(span.line, _clip(_unplace(span), 200), "equal", "", "formula",
                   sentence=_sentence_text(art, self.i), end_line=span.end_line,
@@ -624,12 +625,9 @@ class _Formula:
         if d.kinds:
             row.kind = d.kinds[0]
             for kname in d.kinds:
-                fam = K.KINDS[kname].family
-                try:
-                    fs = fam_sides.get(fam) or _sides(_parse(text, roles, fam, extra))
-                except ExpressionError:
+                fs = _family_sides(fam_sides, text, roles, K.KINDS[kname].family, extra)
+                if fs is None:
                     continue
-                fam_sides[fam] = fs
                 fc = [s for s in fs if not s.label]
                 if out_side:
                     fc = [s for s in fs[1:] if not s.label]
@@ -678,12 +676,9 @@ class _Formula:
         elif symbolic:
             # no word names a kind: recognise it, or say that nothing can be checked
             for kname in _SEARCH_ORDER:
-                fam = K.KINDS[kname].family
-                try:
-                    fs = fam_sides.get(fam) or _sides(_parse(text, roles, fam, extra))
-                except ExpressionError:
+                fs = _family_sides(fam_sides, text, roles, K.KINDS[kname].family, extra)
+                if fs is None:
                     continue
-                fam_sides[fam] = fs
                 fsym = [s for s in fs if not s.label and s.expr.free_symbols]
                 if not fsym or len(fsym[0].free) > 2:
                     continue
@@ -1007,36 +1002,11 @@ def _eval(e, env) -> Fraction | None:
 
 
 def _tolerance(x: _Side, y: _Side, rel: str) -> float | None:
-    tols = []
-    for s in (x, y):
-        if s.expr is not None and not s.expr.free_symbols and s.decimals is not None:
-            tols.append(0.5 * 10 ** -s.decimals)
-    if tols:
-        return max(tols)
-    if rel == "≈":
-        for s in (x, y):
-            if s.expr is not None and not s.expr.free_symbols:
-                return float(NUM.HEDGE_REL) * abs(float(s.expr))
-    return None
+    return EQ.tolerance(x, y, rel, hedge=float(NUM.HEDGE_REL))  # '≈' is a hedge: the 5% rule
 
 
 def _atom(s: _Side) -> bool:
     return s.expr is not None and (s.expr.is_Symbol or s.expr.is_number)
-
-
-def _monomial_degree(e: sp.Expr) -> int:
-    """Dk·Dk -> 2, α·M -> 2; a sum or quotient counts as more (it is a formula)."""
-    if e.is_Add or (e.is_Mul and any(a.is_Pow and a.exp.is_negative for a in e.args)) or \
-            (e.is_Pow and e.exp.is_negative):
-        return 99
-    deg = 0
-    for f in sp.Mul.make_args(e):
-        b, x = f.as_base_exp()
-        if b.is_Symbol:
-            deg += int(x) if x.is_Integer else 1
-        elif not b.is_number:
-            return 99
-    return deg
 
 
 _KEEP_INPUT_SIDE = ("out_side", "transposed", "spatial_standard", "spatial_separable",
@@ -1237,13 +1207,8 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         got = NUM.network_share(net, clause, unit, *_alpha_res(words, art.roles_of(art.reader.values[i], i)))
         if got is not None:
             true, what = got
-            row.kind, row.words = f"network share ({net})", f"'{net.replace('_', ' ')}' named"
-            row.truth = f"{what} = {float(true) * 100:.4g}%"
-            if NUM.agrees(true, c):
-                row.note = f"= {row.truth}"
-            else:
-                row.verdict, row.note = "not equal", f"{c.text} is wrong: {row.truth}"
-            return row
+            return _judged(row, c, true, f"network share ({net})", f"'{net.replace('_', ' ')}' named",
+                           f"{what} = {float(true) * 100:.4g}%")
     if c.form == "factor":
         pair = NUM.networks(words)
         if len(pair) >= 2:
@@ -1251,13 +1216,8 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
             a_, wa = NUM.network_count(pair[0], unit)
             b_, wb = NUM.network_count(pair[1], unit)
             true = max(a_, b_) / min(a_, b_)
-            row.kind, row.words = f"networks ({pair[0]} / {pair[1]})", "two networks named"
-            row.truth = f"{float(true):.4g}× ({wa}; {wb})"
-            if NUM.agrees(true, c):
-                row.note = f"= {row.truth}"
-            else:
-                row.verdict, row.note = "not equal", f"{c.text} is wrong: {row.truth}"
-            return row
+            return _judged(row, c, true, f"networks ({pair[0]} / {pair[1]})", "two networks named",
+                           f"{float(true):.4g}× ({wa}; {wb})")
     want = "ratio" if c.form in ("factor", "fraction", "percent", "saving") else None
     d = decide(art.sources(i, anchor), want=want)
     row.words = d.says()
@@ -1351,6 +1311,16 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         hold = _holds_when(expr, ev, c, quantity)
         if hold:
             row.note += f"; it would hold {hold}"
+    return row
+
+
+def _judged(row: Row, c: NUM.NumClaim, true: Fraction, kind: str, words: str, truth: str) -> Row:
+    """A numeric claim against its true value, by the tolerance rule."""
+    row.kind, row.words, row.truth = kind, words, truth
+    if NUM.agrees(true, c):
+        row.note = f"= {truth}"
+    else:
+        row.verdict, row.note = "not equal", f"{c.text} is wrong: {truth}"
     return row
 
 

@@ -641,9 +641,9 @@ def check(text: str, kind: str | None = None, let: list[str] | None = None,
     return result
 
 
-def tolerance(x: Side, y: Side, relation: str) -> float | None:
+def tolerance(x: Side, y: Side, relation: str, hedge: float = 0.01) -> float | None:
     """Rounding a numeric side allows: half a unit in the last place of a decimal the author
-    wrote (0.113 → ±0.0005); with '≈', 1% of the value otherwise."""
+    wrote (0.113 → ±0.0005); with '≈', the hedge (1% of the value; the audit's 5%) otherwise."""
     tols = []
     for s in (x, y):
         if s.expr is not None and not s.expr.free_symbols and s.decimals is not None:
@@ -653,7 +653,7 @@ def tolerance(x: Side, y: Side, relation: str) -> float | None:
     if relation == "≈":
         for s in (x, y):
             if s.expr is not None and not s.expr.free_symbols:
-                return 0.01 * abs(float(s.expr))
+                return hedge * abs(float(s.expr))
     return None
 
 

@@ -32,7 +32,6 @@ from functools import lru_cache
 import sympy as sp
 
 from ..symbolic import SYM
-from . import kinds as K
 from .document import SPAN, Sentence
 from .prose import MEASURE_WORDS, has
 
@@ -239,13 +238,6 @@ def shown(v: Fraction, form: str) -> str:
     return f"{float(v):.4g}" + (f" ({v.numerator}/{v.denominator})" if v.denominator <= 100 else "")
 
 
-def to_fraction(e) -> Fraction | None:
-    e = sp.nsimplify(e) if not e.is_Rational else e
-    if e.is_Rational:
-        return Fraction(int(e.p), int(e.q))
-    return None
-
-
 _LARGE_ROLES = ("M", "N", "Df", "Di")
 
 
@@ -421,10 +413,6 @@ def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | No
         return Fraction(v), f"{what}: {v:,} weights"
     v = sum(1 for l in r.layers if layers.KINDS[l.kind].category in ("conv", "linear"))
     return Fraction(v), f"{what}: {v} conv and FC layers"
-
-
-def reference_for(kind: str, alpha: bool = False, rho: bool = False) -> sp.Expr:
-    return K.reference(kind, alpha, rho)
 
 
 __all__ = ["NumClaim", "agrees", "find_claims", "evaluate", "threshold", "kernel_default",

@@ -157,10 +157,12 @@ class _Scanner:
         e = self.expr(k, run)
         if e is None:
             return None
-        while self.kind(e) == "op" and self.text(e) in _REL:
-            nxt = self.expr(e + 1, run)
-            if nxt is None:
-                nxt = self.label_side(e + 1, run)
+        return self.infix(e, _REL, run, lambda j: self.expr(j, run) or self.label_side(j, run))
+
+    def infix(self, e: int, ops: set, run: _Run, operand) -> int:
+        """Operands joined by ops from e on: the end of the longest such run."""
+        while self.kind(e) == "op" and self.text(e) in ops:
+            nxt = operand(e + 1)
             if nxt is None:
                 break
             run.ops += 1
@@ -181,13 +183,9 @@ class _Scanner:
 
     def expr(self, k: int, run: _Run) -> int | None:
         e = self.term(k, run)
-        while e is not None and self.kind(e) == "op" and self.text(e) in _ADD:
-            nxt = self.term(e + 1, run)
-            if nxt is None:
-                break
-            run.ops += 1
-            e = nxt
-        return e
+        if e is None:
+            return None
+        return self.infix(e, _ADD, run, lambda j: self.term(j, run))
 
     def term(self, k: int, run: _Run) -> int | None:
         e = self.unary(k, run, after_op=k > 0 and self.kind(k - 1) == "op"

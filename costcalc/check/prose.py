@@ -444,7 +444,6 @@ class Reader:
 
     def _scan(self, i: int, s: Sentence) -> None:
         text = " ".join(s.reading().split())
-        flat = s.flat
         spatial = any(h.tag == "spatial" for h in kind_hits(s.heading + " . " + s.section + " . " + text))
         scope = s.section if spatial else ""
         # 1. 'M is the number of input channels', 'PxP is the image width and height'
@@ -583,21 +582,6 @@ class Reader:
             return ""
         return self._same
 
-    def values_at(self, i: int) -> Values:
-        """Values stated in sentence i and the sentences before it in its block (paragraph)."""
-        sents = self.doc.sentences
-        out = Values()
-        blk = sents[i].block
-        j = i
-        chain = []
-        while j >= 0 and sents[j].block == blk:
-            chain.append(j)
-            j -= 1
-        for j in reversed(chain):
-            out = out.merged(self.values[j])
-        return out
-
-
 _CONFIG_NAME = r"\b(?:table|tab\.|figure|fig\.)\s*\d+\b"
 _SAME_SIZE = (r"stride\s*(?:of\s*|=\s*|s\s*=\s*)?(?:1|one)\b[^.]{0,60}?(?:same|'same'|\"same\"|zero|)\s*[\s-]*padd|"
               r"(?:same|'same'|\"same\")[\s-]*padding[^.]{0,60}?stride\s*(?:of\s*|=\s*)?(?:1|one)\b|"
@@ -701,14 +685,6 @@ def _stated(text: str) -> Values:
                 v.by_role.setdefault(r, vals)
             v.said.append(" ".join(m.group(0).split()))
     return v
-
-
-def clause_of(flat: str, pos: int) -> tuple[int, int]:
-    """The clause around pos: between the commas/semicolons nearest to it."""
-    a = max(flat.rfind(",", 0, pos), flat.rfind(";", 0, pos), flat.rfind(":", 0, pos))
-    bs = [x for x in (flat.find(",", pos), flat.find(";", pos)) if x >= 0]
-    b = min(bs) if bs else len(flat)
-    return a + 1, b
 
 
 __all__ = ["Decision", "Definition", "Reader", "ShapeClaim", "Source", "Values", "decide",
