@@ -1463,9 +1463,13 @@ def _network_row(row: Row, c: NUM.NumClaim, name: str, clause: str, values: dict
     row.truth = what
     if ok:
         row.note = f"= {what}" + (" (within 5%)" if c.hedged else "")
-    else:
-        row.verdict = "not equal"
-        row.note = f"{c.text} is wrong: {what}"
+        return row
+    pub = NUM.published_figure(name, unit, alpha, res, c)
+    if pub is not None:  # the paper's own (rounded or truncated) figure: say so, and why
+        row.note = f"= the published figure ({pub}); costcalc's exact count: {what}"
+        return row
+    row.verdict = "not equal"
+    row.note = f"{c.text} is wrong: {what}"
     return row
 
 

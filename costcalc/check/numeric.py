@@ -91,7 +91,7 @@ _FACTOR = re.compile(
     r"(?:(?:" + HEDGES + r")\s+)?(?:by\s+)?(?:a\s+factor\s+of\s+)?(?:between\s+)?(?P<a>" + _NUM +
     r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?\s*(?:x\b(?!\s*\d)|×(?!\s*\d)|times\b|-?fold\b)", re.I)
 _PERCENT = re.compile(r"(?P<a>" + _NUM + r")\s*%")
-_FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d+)\s*/\s*(?P<b>\d+)(?![\w/]|\.\d)")
+_FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d+)\s*/\s*(?P<b>\d+(?:\.\d+)?)(?![\w/]|\.\d)")
 _COUNT = re.compile(r"(?<![×x*·/\d.,^])(?P<a>" + _NUM + r")\s*(?P<sc>million|billion|thousand|mn|bn|[MBGKk](?![a-z]))?\s*"
                     r"(?P<u>" + "|".join(_UNITS.values()) + r")\b", re.I)
 _NUMBER_OF = re.compile(
@@ -210,11 +210,17 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
         ctx = flat[m.end():m.end() + 30] + " " + flat[max(0, m.start() - 40):m.start()]
         if not re.search(r"\bof\b|\(|ratio|cost|computation|becomes|is\b", ctx, re.I):
             continue
-        b = int(m.group("b"))
-        if b == 0:
+        a, b = Fraction(m.group("a")), Fraction(m.group("b"))
+        hb = _half(m.group("b")) if "." in m.group("b") else Fraction(0)
+        if b - hb <= 0:
             continue
-        add(NumClaim(index, m.start(), m.end(), m.group(0), "fraction",
-                     Fraction(int(m.group("a")), b), half=Fraction(0)))
+        hedged = _hedged(flat, m.start())
+        lead = re.search(r"(?:" + HEDGES + r")\s*$", flat[max(0, m.start() - 24):m.start()], re.I)
+        text = (lead.group(0) if lead and hedged else "") + m.group(0)
+        if hb:  # '1/8.7': every value between 1/8.75 and 1/8.65
+            add(NumClaim(index, m.start(), m.end(), text, "fraction", a / (b + hb), a / (b - hb), hedged))
+        else:
+            add(NumClaim(index, m.start(), m.end(), text, "fraction", a / b, hedged=hedged))
     out.sort(key=lambda c: c.start)
     return out
 
@@ -396,6 +402,29 @@ def network_share(name: str, clause: str, unit: str, alpha: float = 1.0, resolut
     what = "weights" if field_ == "params" else "mult-adds"
     return (Fraction(part, total), f"{ARCHS[name].title}: {tag} layers hold {part:,} of "
             f"{total:,} {what}")
+
+
+def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim) -> str | None:
+    """The paper's figure a claim repeats, when costcalc's exact count rounds differently
+    (MobileNet v2's '3.4M' parameters are 3,469,760 truncated): 'MobileNet v2 … Table 4: 3.4M …'."""
+    from ..archs import ARCHS
+    from ..archs.published import EXPLAINED
+
+    arch = ARCHS.get(name)
+    if arch is None or unit not in ("macs", "params"):
+        return None
+    res = resolution or arch.default_resolution
+    for ref in arch.published:
+        if abs(ref.alpha - alpha) > 1e-9 or ref.resolution != res:
+            continue
+        value = Fraction(str(ref.macs_m if unit == "macs" else ref.params_m)) * 10 ** 6
+        if agrees(value, c):
+            shown_ = f"{float(value) / 1e6:g}M"
+            why = EXPLAINED.get(name, "")
+            why = why if shown_ in why else ""  # only the explanation of this figure
+            what = "mult-adds" if unit == "macs" else "parameters"
+            return f"{ref.source}: {shown_} {what}" + (f" — {why}" if why else "")
+    return None
 
 
 def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | None = None):

@@ -415,7 +415,9 @@ def free_symbol(name: str) -> sp.Symbol:
 
 
 def _is_letter(name: str) -> bool:
-    return len(name) == 1 and name.isalpha() and name != "x"
+    """One letter, perhaps primed (C, C'): what the audit may read as an undefined symbol."""
+    base = name.rstrip("'")
+    return len(base) == 1 and base.isalpha() and base != "x"
 
 
 class _Resolver:

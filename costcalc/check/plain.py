@@ -44,9 +44,9 @@ def symbol_like(name: str) -> bool:
     """A word an article uses as a symbol (M, Dk, D_K, Dp2, n) rather than an English word."""
     if name in _WORDS_NOT_SYMBOLS:
         return False
-    if len(name) == 1 and name.isalpha():
-        return name not in "xX"
     base = name.rstrip("'")
+    if len(base) == 1 and base.isalpha():
+        return base not in "xX" or base != name  # C, C' (x alone is the times sign)
     if base in AUTO or base in _GREEK or (base[:-1] in AUTO and base[-1] in "23"):
         return True
     return bool(re.fullmatch(r"D_?[A-Za-z]{1,2}[23]?|[A-Za-z]_[A-Za-z0-9]{1,3}|[A-Z][0-9]", base))

@@ -417,6 +417,12 @@ def _shape(text: str) -> list[str] | None:
     return parts
 
 
+def _sides_of(parts: list) -> list:
+    """The side symbols of a shape 'H x W x C' or 'Df x Df x M': its first two, not numbers."""
+    sides = parts[:2] if len(parts) >= 2 else []
+    return list(dict.fromkeys(p for p in sides if not p.isdigit()))
+
+
 class Reader:
     """Definitions, shape claims and stated values of one document."""
 
@@ -487,9 +493,10 @@ class Reader:
         self.values.append(stated_values(text))
 
     def _shapes(self, i, s, text, spatial, scope):
-        shape = r"(?P<shape>\(?\s*[\w\\{}]+(?:" + _X + r"[\w\\{}]+){1,2}\s*\)?|[A-Za-z0-9]+x[A-Za-z0-9]+(?:x[A-Za-z0-9]+)?)"
+        shape = r"(?P<shape>\(?\s*[\w\\{}]+'*(?:" + _X + r"[\w\\{}]+'*){1,2}\s*\)?|[A-Za-z0-9]+x[A-Za-z0-9]+(?:x[A-Za-z0-9]+)?)"
         pats = [
-            ("input", r"\binput(?:\s+(?:data|image|feature[\s-]*map|tensor|volume|matrix))?\s+(?:of|with|is|as|having)?\s*(?:size|shape|dimensions?)?\s*(?:of\s+)?(?:is\s+)?:?\s*" + shape),
+            ("input", r"\binput(?:\s+(?:data|image|feature[\s-]*map|tensor|volume|matrix))?\s+(?:of|with|is|as|having|be)?\s*(?:size|shape|dimensions?)?\s*(?:of\s+)?(?:is\s+)?:?\s*" + shape),
+            ("kernel", r"\b(?:kernel|filter)s?\s+(?:is|are|be|of size|:)\s+(?:of\s+size\s+)?" + shape),
             ("filter", r"(?P<cnt>\\?[A-Za-z]\w{0,4}\s+)?(?:such\s+)?(?:filters?|kernels?)(?:/\s*kernels?)?(?:\s+used)?\s+(?:will be\s+)?(?:is\s+|are\s+)?(?:be\s+)?(?:of\s+)?(?:size|shape|dimensions?)\s+(?:of\s+)?(?:will be\s+)?" + shape),
             ("filter", r"(?:filter|kernel)\s+size\s+(?:for this operation\s+)?(?:will be|is|becomes|of)\s+" + shape),
             ("output", r"\boutput(?:\s+(?:size|feature[\s-]*map|image|map|tensor|volume|shape))?\s+(?:will\s+)?(?:be\s+)?(?:is\s+)?(?:becomes\s+)?(?:of\s+)?(?:size\s+)?(?:of\s+)?" + shape),
@@ -499,9 +506,13 @@ class Reader:
                 parts = _shape(m.group("shape"))
                 if not parts:
                     continue
+                if what == "kernel":
+                    if not parts[0].isdigit():
+                        self._add(_sym_name(parts[0]), "Dk", i, m.group(0), True)
+                    continue
                 if what == "input":
-                    if len(parts) >= 2:
-                        self._add(_sym_name(parts[0]), "Di", i, m.group(0), True, scope)
+                    for side in _sides_of(parts):  # H x W x C: both H and W are the side
+                        self._add(_sym_name(side), "Di", i, m.group(0), True, scope)
                     if len(parts) == 3:
                         self._add(_sym_name(parts[2]), "M", i, m.group(0), True)
                 elif what == "filter":
@@ -515,8 +526,11 @@ class Reader:
                         self.shapes.append(ShapeClaim(i, s.line, "filter", m.group("shape").strip(),
                                                       parts[2], m.group(0)))
                 elif what == "output":
-                    if len(parts) >= 2 and not parts[0].isdigit():
-                        self._add(_sym_name(parts[0]), "Df", i, m.group(0), True)
+                    for side in _sides_of(parts):
+                        self._add(_sym_name(side), "Df", i, m.group(0), True)
+                    if len(parts) == 3 and not parts[2].isdigit() and \
+                            _sym_name(parts[2]) and self.role(_sym_name(parts[2]), i) is None:
+                        self._add(_sym_name(parts[2]), "N", i, m.group(0), True)  # C': the output depth
                     if len(parts) == 3:
                         self.shapes.append(ShapeClaim(i, s.line, "output", m.group("shape").strip(),
                                                       parts[2], m.group(0)))
