@@ -3,7 +3,8 @@ delimiters, symbols defined in prose, the kind the words name, numbers in prose 
 tolerance rule, the annotated copy, and examples/article.md pinned.
 
 examples/article_audit.txt is the audit's output for examples/article.md, checked here to be
-current (regenerate it with ``NO_COLOR=1 costcalc audit examples/article.md > examples/article_audit.txt``).
+current (regenerate it with
+``COLUMNS=100 NO_COLOR=1 costcalc audit examples/article.md > examples/article_audit.txt``).
 The corpus of whole articles is tests/test_check_articles.py.
 """
 
@@ -311,7 +312,7 @@ def test_article_verdicts_are_pinned(article_audit):
 
 
 def test_article_audit_txt_is_current(costcalc_cli):
-    r = costcalc_cli("audit", "examples/article.md")
+    r = costcalc_cli("audit", "examples/article.md", env={"COLUMNS": "100"})
     assert r.returncode == 1  # the article has wrong formulas on purpose
     expected = (ROOT / "examples" / "article_audit.txt").read_text(encoding="utf-8")
     assert r.stdout == expected, "regenerate examples/article_audit.txt (see module docstring)"

@@ -868,8 +868,7 @@ class _Formula:
     def wrong(self, side: _Side, m: _Match, nm: Namer, d: Decision, roles, extra) -> str:
         expr = side.expr
         ref = m.ref
-        text = f"the text calls it the {m.kind.title} ({d.says() or 'its words'}), which is " \
-               f"{nm.pretty(display_form(ref, expr))}"
+        text = f"the {m.kind.title} is {nm.pretty(display_form(ref, expr))}"
         l = compare(expr, ref)
         cex = l.counterexample or {}
         if cex.get("at"):

@@ -7,7 +7,14 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import FormatOpt, emit, names
+
+
+def _kinds() -> tuple:
+    from ..check.kinds import KINDS
+
+    return tuple(KINDS)
+
 from ..report.tables import Format
 
 LetOpt = Annotated[Optional[list[str]], typer.Option(
@@ -22,7 +29,7 @@ def check(
         metavar="EXPR", help="The formula, in article notation: 'D_K . D_K . M', 'MxPxPx(RxR + N)', "
              "'\\frac{1}{N} + \\frac{1}{D_K^2}', or an equation 'A = B = C'.")],
     kind: Annotated[Optional[str], typer.Option(
-        "--as", metavar="KIND",
+        "--as", metavar="KIND", autocompletion=names(_kinds),
         help="What it claims to be: standard, depthwise, pointwise, separable, ratio, grouped, "
              "pointwise_grouped, dilated, transposed, spatial_standard, spatial_separable, "
              "spatial_ratio, v2_block, *_params, out_side. Without it, each side of 'A = B' is "

@@ -10,15 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import ConventionOpt, DeviceOpt, Dtype, FormatOpt, InputOpt, TargetArg, emit
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer
-
-TargetArg = Annotated[str, typer.Argument(help="A registered architecture, path/to/file.py:callable, "
-                                          "package.module:callable, torchvision:NAME, timm:NAME "
-                                          "or model.onnx.")]
-InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="Input shape, e.g. 1,3,224,224 (default: 1,3,224,224).")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="meta (no compute), cpu or cuda.")]
 
 
 def _shape(text: Optional[str]) -> tuple:
@@ -72,8 +66,9 @@ def profile(
     input: InputOpt = None,
     device: DeviceOpt = "meta",
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer and functional call, with bytes.")] = False,
-    conv_name: Annotated[str, typer.Option("--convention", "-c", help="paper, macs, flops, fvcore, ptflops, thop, torchprofile, torchinfo; onnx-tool and all-ops for .onnx files.")] = "paper",
-    dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, bfloat16, int8.")] = "float32",
+    conv_name: ConventionOpt = "paper",
+    dtype: Annotated[Dtype, typer.Option("--dtype", help="Bytes per element: float32, float16, "
+                     "bfloat16, int8.")] = "float32",
     fmt: FormatOpt = Format.table,
 ):
     """Count any PyTorch model (module hooks plus an aten-level pass) or ONNX file (every node)."""
@@ -95,12 +90,15 @@ def profile(
             "total": total, "by_category": by_cat, "params": p.total_params, "dtype": dtype,
             "peak_activation_bytes": peak, "peak_at": where,
             "unattributed": p.unattributed, "unsupported_modules": p.unsupported_modules}
-    summary = Table([Column("item", "item"), Column("value", "value", "right")], [
-        {"item": f"total ({conventions.TITLES[conv_name]})", "value": f"{total:,}"},
-        *({"item": f"  {c}", "value": f"{v:,}"} for c, v in by_cat.items() if v),
-        {"item": "parameters", "value": f"{p.total_params:,}"},
-        {"item": f"peak activation memory ({dtype}, sequential)", "value": f"{peak:,} B at {where}"},
-    ], title=f"{p.label} {tuple(p.input_shape)} on {device}")
+    summary = Table([Column("quantity", "quantity", primary=True),
+                     Column("value", "value", "right", integer), Column("at", "at")], [
+        {"quantity": f"total ({conv_name})", "value": total},
+        *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
+        {"quantity": "parameters", "value": p.total_params},
+        {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
+    ], title=f"{p.label} {tuple(p.input_shape)} on {device}", name="summary", json_path="")
+    how = [f"convention {conv_name}: {conventions.TITLES[conv_name]}.",
+           "peak activations: the most bytes alive at once, running the layers in order."]
     tables = [summary]
     if per_layer:
         rows = []
@@ -110,15 +108,17 @@ def profile(
             rows.append({"name": e.name, "op": e.op.replace("torch.nn.functional.", "F."), "category": e.category,
                          "out": "×".join(map(str, e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
                          "param_bytes": m.param_bytes, "in_bytes": m.in_bytes, "out_bytes": m.out_bytes,
-                         "moved": m.moved, "intensity": round(e.macs / m.moved, 2) if m.moved else 0.0})
-        cols = [Column("name", "layer"), Column("op", "op"), Column("category", "kind"), Column("out", "output"),
-                Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer),
-                Column("param_bytes", "param B", "right", integer), Column("in_bytes", "in B", "right", integer),
-                Column("out_bytes", "out B", "right", integer), Column("moved", "moved B", "right", integer),
-                Column("intensity", "MAC/B", "right")]
-        tables.append(Table(cols, rows, title="per layer"))
+                         "moved": m.moved, "macs_per_byte": round(e.macs / m.moved, 2) if m.moved else 0.0})
+        cols = [Column("name", "layer", primary=True), Column("op", "op", secondary=True),
+                Column("category", "kind", primary=True), Column("out", "output", secondary=True),
+                Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer, secondary=True),
+                Column("param_bytes", "param B", "right", integer, secondary=True),
+                Column("in_bytes", "in B", "right", integer, secondary=True),
+                Column("out_bytes", "out B", "right", integer, secondary=True),
+                Column("moved", "moved B", "right", integer), Column("macs_per_byte", "MAC/B", "right")]
+        tables.append(Table(cols, rows, title="per layer", name="layers"))
         data["layers"] = rows
-    emit(Report(tables, data, _notes(p)), fmt)
+    emit(Report(tables, data, how + _notes(p), main="layers" if per_layer else "summary"), fmt)
 
 
 @app.command()
@@ -141,10 +141,10 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
               "other": "other"}
     rows = [{"category": labels[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
     rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
-    cols = [Column("category", "category")] + [Column(n, n, "right", integer) for n in t]
+    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", integer) for n in t]
     styles = [None] * len(CATEGORIES) + ["bold"]
     data = {"target": p.label, "input": list(p.input_shape), "device": device, "by_convention": t,
             "totals": {n: sum(v.values()) for n, v in t.items()}, "unattributed": p.unattributed}
     notes = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1."] + _notes(p)
     emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)} on {device}: counts by convention",
-                       row_styles=styles)], data, notes), fmt)
+                       row_styles=styles, name="by_category", json_path="")], data, notes), fmt)
