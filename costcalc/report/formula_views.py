@@ -23,11 +23,18 @@ def _mono_latex(m) -> str:
     return "" if m == 1 else sym_latex(m).replace(r" \cdot ", " ")
 
 
-def _coef(c: sp.Rational) -> str:
+def _raw(c: sp.Rational):
+    """A coefficient as a table cell holds it: a Python int, or 'p/q' (raw in CSV and JSON)."""
+    return int(c) if c.q == 1 else f"{c.p}/{c.q}"
+
+
+def _coef(c) -> str:
+    c = sp.Rational(c)
     return f"{int(c):,}" if c.q == 1 else f"{c.p:,}/{c.q:,}"
 
 
-def _coef_latex(c: sp.Rational) -> str:
+def _coef_latex(c) -> str:
+    c = sp.Rational(c)
     text = f"{abs(int(c)):,}" if c.q == 1 else rf"\frac{{{abs(c.p):,}}}{{{c.q:,}}}"
     return text.replace(",", "{,}")
 
@@ -59,7 +66,7 @@ def _sources(f: Formula, field: str) -> dict:
 
 def _rows(f: Formula, terms, field: str) -> list[dict]:
     src = _sources(f, field)
-    return [{"monomial": t.monomial, "coefficient": t.coefficient, "share": t.share,
+    return [{"monomial": t.monomial, "coefficient": _raw(t.coefficient), "share": t.share,
              "from": src.get(t.monomial, "")} for t in terms]
 
 
