@@ -71,6 +71,9 @@ def report(
         if input is not None:
             raise CostcalcError(f"--input applies to profiled models; {target} takes --alpha and "
                                 "--resolution (or --rho)")
+        if device != "meta" and machine is None:
+            raise CostcalcError(f"--device applies to profiled models and to the roofline; {target} "
+                                "is counted from its spec")
         if dtype is not None and machine is None:
             raise CostcalcError(f"--dtype applies to a profiled model's memory and to the roofline; "
                                 f"{target}'s memory is the MobileNetV2 paper's (float16)")
