@@ -38,3 +38,20 @@ def test_costcalc_attributes_every_op(model):
     r = ours(model)
     assert r["paper"].exact and r["all-ops"].exact, r["all-ops"].missing
     assert 2 * r["paper"].total == r["flops"].total
+
+
+def test_readme_table_is_the_zoo():
+    """The README's conformance table (written by table.py) lists this zoo and these tools."""
+    from pathlib import Path
+
+    from table import BEGIN, END
+
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = [r for r in text.split(BEGIN)[1].split(END)[0].splitlines() if r.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == ZOO
+    header = next(r for r in text.split(BEGIN)[1].splitlines() if r.startswith("| model"))
+    assert [h.split()[0] for h in header.strip("| ").split(" | ")[2:]] == TOOLS
+    for row in rows:
+        cells = row.strip("| ").split(" | ")[2:]
+        model = row.split("`")[1]
+        assert all(c == "✓" or (model, t) in KNOWN_FAILURES for c, t in zip(cells, TOOLS)), row
