@@ -206,7 +206,18 @@ def _v2_block() -> Derivation:
     ], notes=["M = d' (block input channels), N = d'' (output), t the expansion, Di = h = w.",
               "The §3.3 formula is exact at stride 1 with t > 1; with t = 1 there is no expand conv "
               "(drop the M·t·M·Di² term); at stride 2 it overcounts the depthwise and project "
-              "convs by 4× (they run at (Di/2)²)."])
+              "convs by 4× (they run at (Di/2)²).", _v2_network_note()])
+
+
+def _v2_network_note() -> str:
+    from .papers import v2_block_sum
+
+    bs = v2_block_sum()
+    out = sum(bs.outside.values())
+    return (f"Summed over MobileNetV2's 17 blocks the formula gives {bs.formula_total:,} "
+            f"({bs.formula_total + out:,} with conv1, conv_last and the FC) against {bs.network:,} "
+            f"exact: {bs.stride2_overcount:,} too many in the stride-2 blocks, {bs.no_expand_overcount:,} "
+            f"in block 1 (t = 1). Block by block: `costcalc papers`.")
 
 
 TOPICS = {

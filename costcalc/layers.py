@@ -235,6 +235,13 @@ def max_pool(c, h, w, k, stride=None, padding=0, dilation=1, ceil_mode=False) ->
     return _pool("max_pool", c, h, w, k, stride, padding, dilation, ceil_mode)
 
 
+@register("adaptive_avg_pool", "pool")
+def adaptive_avg_pool(c, h, w, oh, ow) -> Cost:
+    """Adaptive average pooling to oh×ow (torchvision's AlexNet head): one add per input element,
+    as global pooling is counted."""
+    return Cost("adaptive_avg_pool", (c, oh, ow), ops=c * h * w)
+
+
 @register("global_avg_pool", "pool")
 def global_avg_pool(c, h, w) -> Cost:
     """Global average pooling: one add per input element."""

@@ -77,8 +77,13 @@ class Resolver:
         self._last = "input"
 
     # -- widths -------------------------------------------------------------------------------
-    def width(self, c: int) -> int:
-        """Channels after the width multiplier, with this architecture's rounding rule."""
+    def width(self, c: int, divisor: int | None = None) -> int:
+        """Channels after the width multiplier, with this architecture's rounding rule — or,
+        given ``divisor``, rounded to a multiple of it (:func:`make_divisible`), for specs whose
+        rounding depends on the layer (ShuffleNet: 4·groups, so each unit's bottleneck and its
+        grouped convs divide)."""
+        if divisor is not None:
+            return make_divisible(c * self.alpha, divisor)
         return WIDTH_RULES[self.width_rule](c, self.alpha)
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -163,27 +168,49 @@ class Resolver:
         (h, w), = sides
         return self._add(id, "concat", dict(channels=[self._shapes[s][0] for s in srcs], h=h, w=w), srcs)
 
-    def max_pool(self, id, k, stride=None, padding=0, src=None) -> str:
+    def max_pool(self, id, k, stride=None, padding=0, ceil_mode=False, src=None) -> str:
         src = src or self._last
         c, h, w = self._shapes[src]
-        return self._add(id, "max_pool", dict(c=c, h=h, w=w, k=k, stride=stride, padding=padding), [src])
+        args = dict(c=c, h=h, w=w, k=k, stride=stride, padding=padding)
+        if ceil_mode:  # Caffe's rounding (SqueezeNet): a last, partial window is kept
+            args["ceil_mode"] = True
+        return self._add(id, "max_pool", args, [src])
 
     def avg_pool(self, id, k, stride=None, padding=0, src=None) -> str:
         src = src or self._last
         c, h, w = self._shapes[src]
         return self._add(id, "avg_pool", dict(c=c, h=h, w=w, k=k, stride=stride, padding=padding), [src])
 
+    def adaptive_pool(self, id, size, src=None) -> str:
+        """Average pooling to a fixed size×size map whatever the input side (torchvision's
+        AlexNet: 6×6 before the classifier)."""
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "adaptive_avg_pool", dict(c=c, h=h, w=w, oh=size, ow=size), [src])
+
+    def shuffle(self, id, groups, src=None) -> str:
+        """ShuffleNet's channel shuffle: a permutation of the channels across ``groups``, no
+        arithmetic."""
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "channel_shuffle", dict(c=c, h=h, w=w, groups=groups), [src])
+
     def global_pool(self, id="pool", src=None) -> str:
         src = src or self._last
         c, h, w = self._shapes[src]
         return self._add(id, "global_avg_pool", dict(c=c, h=h, w=w), [src])
+
+    def flatten(self, id, src=None) -> str:
+        src = src or self._last
+        c, h, w = self._shapes[src]
+        return self._add(id, "flatten", dict(c=c, h=h, w=w), [src])
 
     def fc(self, id, out_features, bias=True, src=None) -> str:
         src = src or self._last
         shape = self._shapes[src]
         if len(shape) == 3:
             c, h, w = shape
-            src = self._add(f"{id}_flatten", "flatten", dict(c=c, h=h, w=w), [src])
+            src = self.flatten(f"{id}_flatten", src)
             shape = self._shapes[src]
         return self._add(id, "linear", dict(in_features=shape[0], out_features=out_features,
                                             bias=bias), [src], tag="FC")
@@ -224,6 +251,10 @@ PARAM_CONVENTIONS = {
 
 def check_resolution(resolution: int, min_side: int, name: str) -> None:
     if resolution < min_side:
+        if min_side & (min_side - 1):  # not a power of two: strides and pools other than halving
+            why = "a smaller input leaves no output after its strided convs and pools"
+        else:
+            why = (f"which its {min_side.bit_length() - 1} stride-2 stages halve to 1×1 (a smaller "
+                   f"input gets there only through padding, if at all)")
         raise CostcalcError(f"resolution {resolution} is too small for {name}: costcalc needs at "
-                            f"least {min_side} px, which its {min_side.bit_length() - 1} stride-2 stages halve to 1×1 "
-                            f"(a smaller input gets there only through padding, if at all)")
+                            f"least {min_side} px, {why}")

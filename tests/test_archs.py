@@ -432,7 +432,9 @@ def test_dense_block_without_bottleneck():
 def test_registry_names():
     assert set(ARCHS) == {"mobilenet_v1", "mobilenet_v1_conv", "mobilenet_v1_shallow", "mobilenet_v2",
                           "mobilenet_v3_large", "mobilenet_v3_small",
-                          "dense1_mobilenet", "dense2_mobilenet", "vgg16", "googlenet"}
+                          "dense1_mobilenet", "dense2_mobilenet", "vgg16", "googlenet",
+                          "squeezenet1_0", "squeezenet1_1", "alexnet", "alexnet_two_tower",
+                          *(f"shufflenet_v1_g{g}" for g in (1, 2, 3, 4, 8))}
 
 
 @pytest.mark.parametrize("name", list(ARCHS))
@@ -440,8 +442,11 @@ def test_every_arch_resolves_with_unique_ids(name):
     m = resolve_model(name)
     ids = [l.id for l in m.layers]
     assert len(ids) == len(set(ids)) and "input" not in ids
-    assert m.layers[-1].kind == "linear" and m.layers[-1].out_shape == (1000,)
-    assert m.params("weights") < m.params("bias") <= m.params("bn") <= m.params("bn_stats")
+    # an FC, or (SqueezeNet) a 1×1 conv to the classes, pooled and flattened
+    assert m.layers[-1].kind in ("linear", "flatten") and m.layers[-1].out_shape == (1000,)
+    # ShuffleNet has no bias anywhere (its FC included, as in the authors' code)
+    assert m.params("weights") <= m.params("bias") <= m.params("bn") <= m.params("bn_stats")
+    assert m.params("weights") < m.params("bn_stats")
     seen = {"input"}
     for l in m.layers:  # every layer reads something computed before it
         assert set(l.inputs) <= seen, l.id

@@ -1,7 +1,7 @@
 """Activation memory in the MobileNetV2 paper's Table 3 accounting (costcalc/footprint.py).
 
-The paper (16-bit activations) gives the max as 800K for V1 and 200K for V2: the values in
-the largest tensor that has to be materialized. Closed forms carry their arithmetic.
+The paper's Table 3 is in Kb of 16-bit values: its max row, 1600K for V1 and 400K for V2, is the
+bytes of the largest tensor that has to be materialized. Closed forms carry their arithmetic.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ def _sides(fp):
 def test_mobilenet_v1_every_output_is_materialized():
     fp = materialized(resolve_model("mobilenet_v1"))
     assert not fp.streamed
-    assert fp.peak.values == 112 * 112 * 64 == 802_816  # the paper's "800K"
-    assert fp.peak.bytes == 802_816 * 2 == 1_605_632
+    assert fp.peak.values == 112 * 112 * 64 == 802_816
+    assert fp.peak.bytes == 802_816 * 2 == 1_605_632  # the paper's "1600K"
     assert fp.peak.largest.layer == "b1_pw"
     assert _sides(fp) == {
         112: ("b1_pw", 64, 112 * 112 * 64 * 2),    # 1,605,632
@@ -40,7 +40,7 @@ def test_mobilenet_v2_streams_its_bottlenecks():
     assert streams_bottlenecks(m) and not streams_bottlenecks(resolve_model("mobilenet_v1"))
     fp = materialized(m)
     assert fp.streamed
-    assert fp.peak.values == 112 * 112 * 16 == 200_704  # the paper's "200K"
+    assert fp.peak.values == 112 * 112 * 16 == 200_704  # ×2 bytes = 401,408: the paper's "400K"
     assert fp.peak.bytes == 401_408
     assert _sides(fp) == {
         112: ("b1_project", 16, 112 * 112 * 16 * 2),  # conv1 (32 ch) streamed: the first-layer trick
@@ -97,13 +97,13 @@ def test_cli_memory_json_and_paper_note(costcalc_cli):
     assert r.returncode == 0, r.stderr[-2000:]
     data = json.loads(r.stdout)["memory"]
     assert data["peak_bytes"] == 401_408 and data["peak_values"] == 200_704 and data["streamed"]
-    assert data["published_max"] == "200K"
+    assert data["published_max"] == "400K"  # 401,408 bytes
     assert data["rows"][-1]["unstreamed_bytes"] == 2_408_448
     imported = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in r.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "costcalc" in imported and "torch" not in imported
     table = costcalc_cli("model", "mobilenet_v1", "--memory")
-    assert table.returncode == 0 and "802,816" in table.stdout and "800K" in table.stdout
+    assert table.returncode == 0 and "1,605,632 bytes" in table.stdout and "1600K" in table.stdout
 
 
 def test_cli_memory_errors(costcalc_cli):

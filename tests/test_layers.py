@@ -147,6 +147,11 @@ def test_linear_bn_activation_pool_add_concat_shuffle():
     assert layers.add(8, 4, 4).ops == 128
     assert layers.concat([8, 16, 24], 4, 4).out_shape == (48, 4, 4)
     assert layers.channel_shuffle(12, 4, 4, 3).macs == 0
+    aap = layers.adaptive_avg_pool(256, 13, 13, 6, 6)  # torchvision AlexNet at 448 px
+    assert (aap.ops, aap.out_shape, aap.macs) == (43_264, (256, 6, 6), 0)  # 256*13*13
+    mpc = layers.max_pool(96, 111, 111, 3, 2, ceil_mode=True)  # SqueezeNet 1.0 at 227 px
+    assert mpc.out_shape == (96, 55, 55)  # ceil((111-3)/2)+1 = 55 (floor gives 55 too)
+    assert layers.max_pool(96, 112, 112, 3, 2, ceil_mode=True).out_shape == (96, 56, 56)  # ceil(109/2)+1
 
 
 def test_out_side():
@@ -204,6 +209,7 @@ ARGS: dict[str, dict] = {
     "avg_pool": dict(c=3, h=9, w=8, k=3, stride=2, padding=1),
     "max_pool": dict(c=3, h=9, w=8, k=3, stride=2, padding=1),
     "global_avg_pool": dict(c=5, h=6, w=7),
+    "adaptive_avg_pool": dict(c=5, h=13, w=9, oh=6, ow=6),
     "add": dict(c=5, h=6, w=7),
     "scale": dict(c=5, h=6, w=7),
     "concat": dict(channels=[3, 5, 8], h=6, w=7),

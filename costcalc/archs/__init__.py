@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..errors import CostcalcError, require_positive
 from ..resolve import Resolved, Resolver, check_resolution
-from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2, mobilenet_v3
+from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2, mobilenet_v3, shufflenet
 from .published import PUBLISHED, Ref
 
 
@@ -52,6 +52,13 @@ _register(Arch("dense2_mobilenet", "Dense2-MobileNet", dense_mobilenet.build_den
                options=("growth_rate",)))
 _register(Arch("vgg16", "VGG-16", classic.build_vgg16))
 _register(Arch("googlenet", "GoogLeNet (Inception v1)", classic.build_googlenet))
+_register(Arch("squeezenet1_0", "SqueezeNet 1.0", partial(classic.build_squeezenet, version="1_0")))
+_register(Arch("squeezenet1_1", "SqueezeNet 1.1", partial(classic.build_squeezenet, version="1_1")))
+_register(Arch("alexnet", "AlexNet (torchvision, one tower)", classic.build_alexnet, min_side=63))
+_register(Arch("alexnet_two_tower", "AlexNet (the 2012 paper, two towers)",
+               partial(classic.build_alexnet, form="two_tower"), min_side=67, default_resolution=227))
+for _g in shufflenet.STAGE2:
+    _register(Arch(f"shufflenet_v1_g{_g}", f"ShuffleNet v1, g={_g}", partial(shufflenet.build, groups=_g)))
 
 
 def get(name: str) -> Arch:
@@ -87,6 +94,15 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
     return _resolve(name, float(alpha), int(resolution), tuple(sorted(opts.items())))
 
 
+def resolve_build(name: str, alpha: float = 1.0, resolution: int | None = None, build: tuple = ()) -> Resolved:
+    """A registered architecture built with extra spec options (``build``: ((name, value),
+    ...)), e.g. MobileNet v3 with Keras' width rule: the documented variants the published
+    reference figures describe (:mod:`costcalc.papers`), not command-line options."""
+    arch = get(name)
+    resolution = arch.default_resolution if resolution is None else resolution
+    return _resolve(name, float(alpha), int(resolution), tuple(sorted(build)))
+
+
 @lru_cache(maxsize=4096)
 def _resolve(name: str, alpha: float, resolution: int, opts: tuple) -> Resolved:
     arch = ARCHS[name]
@@ -95,4 +111,4 @@ def _resolve(name: str, alpha: float, resolution: int, opts: tuple) -> Resolved:
     return Resolved(name, alpha, resolution, tuple(r.layers), dict(opts))
 
 
-__all__ = ["ARCHS", "Arch", "Ref", "get", "resolve_model"]
+__all__ = ["ARCHS", "Arch", "Ref", "get", "resolve_build", "resolve_model"]

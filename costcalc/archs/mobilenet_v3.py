@@ -14,6 +14,13 @@ The defaults follow torchvision, where the paper leaves a choice open:
 - **Head.** Global pool → FC (bias) → h-swish → FC (bias). The paper calls the two FCs
   1×1 convs without BN, which have the same MACs and parameters. Dropout is left out: it has
   no cost.
+
+``rounding="keras"`` is the width rule of TF-slim and Keras (``keras.applications.
+MobileNetV3Large(alpha=...)``), whose released α = 0.75 checkpoints the authors' tables
+describe: the 16-channel stem and the 1280 / 1024 head are not scaled (the head only for
+α > 1), and each expansion is the block's *scaled* input times the expansion ratio (64/16 = 4,
+72/24 = 3, ...), rounded to a multiple of 8, rather than the scaled expansion. At α = 1 both
+rules give the same network.
 """
 
 from __future__ import annotations
@@ -57,14 +64,18 @@ CLASSES = 1000
 ACT = {"RE": "relu", "HS": "hardswish"}
 
 
-def build(r, size: str = "large") -> None:
-    """size: 'large' or 'small'."""
+def build(r, size: str = "large", rounding: str = "torchvision") -> None:
+    """size: 'large' or 'small'; rounding: 'torchvision' (default) or 'keras' (see above)."""
     table = LARGE if size == "large" else SMALL
+    keras = rounding == "keras"
     c, s = FIRST_CONV
-    r.conv_bn_act("conv1", r.width(c), 3, s, fn="hardswish")
+    r.conv_bn_act("conv1", c if keras else r.width(c), 3, s, fn="hardswish")
+    ref_in = c  # the block's input channels at α = 1, for the expansion ratio
     for i, (k, exp, c, se, nl, s) in enumerate(table, start=1):
         src, c_in = r.last, r.shape()[0]
-        hidden, out, fn = r.width(exp), r.width(c), ACT[nl]
+        hidden = make_divisible(c_in * exp / ref_in, 8) if keras and i > 1 else r.width(exp)
+        hidden = c_in if keras and i == 1 else hidden  # Keras: block 1 never expands
+        out, fn, ref_in = r.width(c), ACT[nl], c
         if hidden != c_in:
             r.conv_bn_act(f"b{i}_expand", hidden, 1, fn=fn)
         r.conv_bn_act(f"b{i}_dw", hidden, k, s, groups="dw", fn=fn)
@@ -75,6 +86,6 @@ def build(r, size: str = "large") -> None:
             r.add(f"b{i}_add", src, r.last)
     r.conv_bn_act("conv_last", 6 * r.shape()[0], 1, fn="hardswish")
     r.global_pool("pool")
-    r.fc("fc1", r.width(HEAD[size]))
+    r.fc("fc1", HEAD[size] if keras and r.alpha <= 1 else r.width(HEAD[size]))
     r.act("fc1_hardswish", "hardswish")
     r.fc("fc", CLASSES)

@@ -12,6 +12,7 @@ import typer
 
 from . import app
 from .common import FormatOpt, emit
+from ..errors import CostcalcError
 from .profile import InputOpt, TargetArg, _shape
 from ..report.tables import Column, Format, Report, Table, integer, percent
 
@@ -134,9 +135,24 @@ def bench(
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch "
                                                    "(default: torch's own).")] = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per leaf module call.")] = False,
+    runtime: Annotated[Optional[str], typer.Option("--runtime", help="torch or onnxruntime (default: "
+                       "onnxruntime for a .onnx file, else torch; a torch model is exported first).")] = None,
     fmt: FormatOpt = Format.table,
 ):
     """Time real forward passes, per layer and in total: share of time vs share of MACs."""
+    from ..onnx import is_onnx_target
+
+    runtime = runtime or ("onnxruntime" if is_onnx_target(target) else "torch")
+    if runtime not in ("torch", "onnxruntime"):
+        raise CostcalcError(f"--runtime must be torch or onnxruntime, got {runtime!r}")
+    if runtime == "onnxruntime":
+        from . import onnx
+
+        if device != "cpu":
+            raise CostcalcError("--runtime onnxruntime runs on ONNX Runtime's CPU provider; drop --device")
+        return onnx.bench(target, input, repeats, warmup, threads, per_layer, fmt)
+    if is_onnx_target(target):
+        raise CostcalcError(f"{target} is an ONNX file: time it with --runtime onnxruntime")
     from ..profile.latency import bench_model, check_options
     from ..profile.target import check_input, load_model, parse_target, user_code
 

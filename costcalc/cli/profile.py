@@ -15,7 +15,8 @@ from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer
 
 TargetArg = Annotated[str, typer.Argument(help="A registered architecture, path/to/file.py:callable, "
-                                          "package.module:callable, torchvision:NAME or timm:NAME.")]
+                                          "package.module:callable, torchvision:NAME, timm:NAME "
+                                          "or model.onnx.")]
 InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="Input shape, e.g. 1,3,224,224 (default: 1,3,224,224).")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="meta (no compute), cpu or cuda.")]
 
@@ -40,6 +41,11 @@ def _profile(target: str, input: Optional[str], device: str):
     from ..profile.target import check_input, load_model, parse_target, user_code
 
     t = parse_target(target)
+    if t.kind == "onnx":
+        from . import onnx
+
+        onnx.check_device(device)
+        return onnx.load_profile(target, input)
     shape = _shape(input)
     check_input(t, shape)
     with user_code():
@@ -49,7 +55,7 @@ def _profile(target: str, input: Optional[str], device: str):
 
 _CONVENTION_HELP = ("paper (= macs: conv + linear MACs, no bias), all-ops (costcalc's full count; what "
                     "--convention macs meant before macs meant MACs), flops, fvcore, ptflops, thop, "
-                    "torchprofile, torchinfo.")
+                    "torchprofile, torchinfo; onnx-tool for .onnx files.")
 
 
 def _coverage_notes(p, results: dict) -> list[str]:
@@ -86,7 +92,13 @@ def profile(
     dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, bfloat16, int8.")] = "float32",
     fmt: FormatOpt = Format.table,
 ):
-    """Count any PyTorch model: module hooks plus an aten-level pass for functional calls."""
+    """Count any PyTorch model (module hooks plus an aten-level pass) or ONNX file (every node)."""
+    from ..onnx import is_onnx_target
+
+    if is_onnx_target(target):
+        from . import onnx
+
+        return onnx.profile(target, input, device, per_layer, conv_name, dtype, fmt)
     from ..profile import conventions, memory
 
     name = conventions.canonical(conv_name)
@@ -162,6 +174,12 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
                                                    "difference.")] = False,
               fmt: FormatOpt = Format.table):
     """Why fvcore, ptflops, thop, torchprofile, torchinfo and FlopCounterMode disagree, category by category."""
+    from ..onnx import is_onnx_target
+
+    if is_onnx_target(target):
+        from . import onnx
+
+        return onnx.reconcile(target, input, device, fmt)
     from ..profile import conventions
     from ..profile.aten_ops import CATEGORIES
 

@@ -139,6 +139,10 @@ def _sweep_report(sw, convention: str) -> Report:
              f"every cell equals `costcalc model {sw.model} --alpha A --resolution R` ({how})."]
     if shown:
         notes.append(f"top-1: as published ({_sources(shown)}).")
+    from ..archs.published import EXPLAINED, cites_v2_table4
+
+    if any(cites_v2_table4(p.source) for p in shown):  # the table that misprints MobileNetV1
+        notes.append(EXPLAINED["v1@v2_table4"])
     data = {"model": sw.model, "title": arch.title, **sw.options, "alphas": list(sw.alphas),
             "resolutions": list(sw.resolutions), "params_convention": convention,
             "conventions": {"macs": "conv + FC multiply-accumulates, no bias (papers' mult-adds)",
@@ -146,7 +150,7 @@ def _sweep_report(sw, convention: str) -> Report:
             "method": sw.method, "resolves": sw.resolves,
             "reference": {"alpha": 1.0, "resolution": ref.resolution, "macs": ref.macs,
                           "params": ref.params(convention)},
-            "cells": cells, "published": [vars(p) for p in shown]}
+            "cells": cells, "published": [vars(p) for p in shown], "notes": notes}
     return Report([Table(cols, rows, title=title)], data, notes)
 
 

@@ -54,7 +54,11 @@ def _module(layer) -> nn.Module:
     if layer.kind == "avg_pool":
         return nn.AvgPool2d(a["k"], a["stride"], a["padding"])
     if layer.kind == "max_pool":
-        return nn.MaxPool2d(a["k"], a["stride"], a["padding"])
+        return nn.MaxPool2d(a["k"], a["stride"], a["padding"], ceil_mode=a.get("ceil_mode", False))
+    if layer.kind == "adaptive_avg_pool":
+        return nn.AdaptiveAvgPool2d((a["oh"], a["ow"]))
+    if layer.kind == "channel_shuffle":
+        return nn.ChannelShuffle(a["groups"])
     if layer.kind == "flatten":
         return nn.Flatten()
     if layer.kind == "add":

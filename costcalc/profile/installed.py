@@ -24,6 +24,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from .latency import _has_meta
+
 # convention -> (module to import, distribution for the version, runs on meta)
 TOOLS = {
     "flops": ("torch.utils.flop_counter", "torch", True),
@@ -84,8 +86,9 @@ _RUN = {"flops": _flops, "fvcore": _fvcore, "torchprofile": _torchprofile, "ptfl
 
 
 def on_device(model: nn.Module, device: str) -> nn.Module:
-    """``model`` on ``device``; weights that exist only as shapes (meta) become zeros there."""
-    if any(t.is_meta for t in list(model.parameters()) + list(model.buffers())) and device != "meta":
+    """``model`` on ``device``; weights that exist only as shapes (meta) become zeros there (the
+    tools count shapes; ``latency.materialise`` initialises properly, for timing)."""
+    if device != "meta" and _has_meta(model):
         model = model.to_empty(device=device)
         with torch.no_grad():
             for t in list(model.parameters()) + list(model.buffers()):

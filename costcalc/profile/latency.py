@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -40,43 +39,10 @@ from ..counting.hooks import ACTIVATIONS, HookCounter, is_leaf
 from ..errors import CostcalcError, require_positive
 from ..layers import conv_tag
 from ..nn import ops
+from .timing import KIND_ORDER, SPREAD, KindTiming, Stats, _kind_key, by_kind  # noqa: F401  (moved; torch-free)
 
-SPREAD = "interquartile range (25th–75th percentile)"
 MACS_CONVENTION = "conv + FC multiply-accumulates, no bias (the papers' mult-adds), from module hooks"
 INIT = "Kaiming-normal conv (fan_out), BN γ=1 β=0 mean 0 var 1, FC N(0, 0.01), biases 0"
-KIND_ORDER = ("Conv 1×1", "Conv DW 3×3", "Conv 3×3", "FC", "BN", "activation", "pool", "add",
-              "concat", "other")
-
-
-# -- statistics ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Stats:
-    """Repeated timings of one thing, in seconds: median, quartiles, extremes."""
-
-    median: float
-    q1: float
-    q3: float
-    min: float
-    max: float
-    n: int
-
-    @classmethod
-    def of(cls, times) -> "Stats":
-        xs = sorted(float(t) for t in times)
-        if not xs:
-            raise ValueError("no timings")
-        # quartiles by linear interpolation between closest ranks (numpy's default)
-        q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else xs * 3
-        return cls(median, q1, q3, xs[0], xs[-1], len(xs))
-
-    @property
-    def iqr(self) -> float:
-        return self.q3 - self.q1
-
-    def ms(self) -> dict:
-        return {"median_ms": 1e3 * self.median, "q1_ms": 1e3 * self.q1, "q3_ms": 1e3 * self.q3,
-                "min_ms": 1e3 * self.min, "max_ms": 1e3 * self.max, "runs": self.n}
 
 
 # -- layer kinds ---------------------------------------------------------------------------------
@@ -100,13 +66,6 @@ def layer_kind(module: nn.Module) -> str:
     if isinstance(module, ops.Concat):
         return "concat"
     return "other"
-
-
-def _kind_key(kind: str) -> tuple:
-    """Table 2's order; other convolutions after 'Conv 3×3', other kinds before 'other'."""
-    if kind in KIND_ORDER:
-        return (KIND_ORDER.index(kind), "")
-    return (2.5 if kind.startswith(("Conv", "ConvTranspose")) else len(KIND_ORDER) - 1.5, kind)
 
 
 # -- options, device, weights --------------------------------------------------------------------
@@ -272,25 +231,6 @@ class LayerTiming:
         return self.macs / self.time.median / 1e9 if self.macs and self.time.median > 0 else None
 
 
-@dataclass(frozen=True)
-class KindTiming:
-    kind: str
-    layers: int
-    macs: int
-    macs_share: float  # of the model's MACs
-    time: float  # sum of the layers' median times, seconds
-    time_share: float  # of the summed per-layer medians
-
-    @property
-    def gmacs_per_s(self) -> float | None:
-        return self.macs / self.time / 1e9 if self.macs and self.time > 0 else None
-
-    @property
-    def time_per_mac_share(self) -> float | None:
-        """Share of time ÷ share of MACs: above 1, the kind is slower per MAC than the model."""
-        return self.time_share / self.macs_share if self.macs_share else None
-
-
 @dataclass
 class Latency:
     """What :func:`bench_model` measured. Times in seconds."""
@@ -332,17 +272,7 @@ class Latency:
         return self.macs / self.total.median / 1e9 if self.total.median > 0 else 0.0
 
     def by_kind(self) -> list[KindTiming]:
-        macs: dict[str, int] = {}
-        secs: dict[str, float] = {}
-        count: dict[str, int] = {}
-        for l in self.layers:
-            macs[l.kind] = macs.get(l.kind, 0) + l.macs
-            secs[l.kind] = secs.get(l.kind, 0.0) + l.time.median
-            count[l.kind] = count.get(l.kind, 0) + 1
-        tm, ts = self.macs, self.layer_sum
-        return [KindTiming(k, count[k], macs[k], macs[k] / tm if tm else 0.0, secs[k],
-                           secs[k] / ts if ts else 0.0)
-                for k in sorted(macs, key=_kind_key)]
+        return by_kind((l.kind, l.macs, l.time.median) for l in self.layers)
 
     def time_share(self, layer: LayerTiming) -> float:
         s = self.layer_sum

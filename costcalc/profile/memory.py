@@ -10,9 +10,13 @@ reshape) alias their input and add nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod as _numel
+from typing import TYPE_CHECKING
 
 from ..units import DTYPE_BYTES, dtype_bytes  # noqa: F401  (re-exported for the profile commands)
-from .aten_ops import Profile, _numel
+
+if TYPE_CHECKING:  # torch-free at run time: an ONNX profile (costcalc.onnx.count) reads the same
+    from .aten_ops import Profile
 
 
 @dataclass(frozen=True)

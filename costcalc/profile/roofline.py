@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import require_positive
 from ..layers import conv_type
-from .aten_ops import Event, Profile
 from .memory import dtype_bytes, layer_memory
+
+if TYPE_CHECKING:  # torch-free at run time: an ONNX profile (costcalc.onnx.count) reads the same
+    from .aten_ops import Event, Profile
 
 # Kinds in legend / table order, with how they read.
 KINDS = {
@@ -162,7 +165,7 @@ def _conv_facts(e: Event):
     Modules carry them in ``attrs``; a functional ``F.conv2d(x, w)`` has them in its shapes:
     weight (N, M/g, kh, kw) against input (n, M, h, w)."""
     a = e.attrs
-    if e.source == "module" and {"groups", "kernel_size", "in_channels"} <= a.keys():
+    if e.source in ("module", "onnx") and {"groups", "kernel_size", "in_channels"} <= a.keys():
         k = a["kernel_size"]
         kernel = tuple(k) if isinstance(k, (tuple, list)) else (int(k),)
         return int(a["groups"]), kernel, int(a["in_channels"])

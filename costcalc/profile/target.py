@@ -5,7 +5,8 @@ Accepted forms:
 - a registered architecture name (``mobilenet_v2``), built from its resolved spec;
 - ``path/to/file.py:callable`` — the file is executed as a module (the user asked for it);
 - ``package.module:callable`` — imported with :func:`importlib.import_module`;
-- ``torchvision:NAME`` / ``timm:NAME`` — only when those packages are installed.
+- ``torchvision:NAME`` / ``timm:NAME`` — only when those packages are installed;
+- ``path/to/model.onnx`` — an ONNX file, counted by :mod:`costcalc.onnx` (no module to load).
 
 ``callable`` is a dotted chain of Python identifiers; it is called with no arguments and must
 return an ``nn.Module`` (a module instance itself is accepted as is).
@@ -30,13 +31,13 @@ _HUB = {"torchvision", "timm"}
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # arch | file | module | torchvision | timm
+    kind: str  # arch | file | module | torchvision | timm | onnx
     where: str  # arch name, file path or module name
     attr: str = ""
 
     @property
     def label(self) -> str:
-        return self.where if self.kind == "arch" else f"{self.where}:{self.attr}"
+        return self.where if self.kind in ("arch", "onnx") else f"{self.where}:{self.attr}"
 
 
 def parse_target(text: str) -> Target:
@@ -44,6 +45,8 @@ def parse_target(text: str) -> Target:
     text = text.strip()
     if not text:
         raise CostcalcError("empty TARGET")
+    if text.lower().endswith(".onnx"):
+        return Target("onnx", text)
     if ":" not in text:
         from ..archs import ARCHS, get
 
@@ -114,6 +117,9 @@ def load_model(target: str | Target, alpha: float = 1.0, resolution: int | None 
     from torch import nn
 
     t = parse_target(target) if isinstance(target, str) else target
+    if t.kind == "onnx":
+        raise CostcalcError(f"{t.label} is an ONNX file, not a PyTorch model: profile, reconcile, "
+                            "roofline and bench take it as it is")
     if t.kind == "arch":
         from ..archs import resolve_model
         from ..nn.build import build_model

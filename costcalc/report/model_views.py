@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..archs import ARCHS
-from ..archs.published import EXPLAINED, V1_TABLE2, V2_TABLE3_MAX, V2_TABLE3_NOTE
+from ..archs.published import EXPLAINED, V1_TABLE2, V2_TABLE3_MAX, cites_v2_table4
 from ..resolve import PARAM_CONVENTIONS, Resolved
 from ..units import human
 from .tables import Column, Report, Table, integer, percent
@@ -99,11 +99,28 @@ def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list
              f"profile` sums every tensor alive at once."]
     if m.name in V2_TABLE3_MAX and m.alpha == 1 and m.resolution == 224:
         data["published_max"] = V2_TABLE3_MAX[m.name]
-        notes.append(V2_TABLE3_NOTE if dtype == "float16" else
-                     f"MobileNetV2 Table 3 gives {V2_TABLE3_MAX[m.name]} at 16-bit activations; "
-                     "run with --dtype float16 (the default) to compare.")
+        notes.append(_table3_note(m, fp, alt) if dtype == "float16" else
+                     f"MobileNetV2 Table 3 gives {V2_TABLE3_MAX[m.name]} (thousand bytes) at 16-bit "
+                     "activations; run with --dtype float16 (the default) to compare.")
     title = f"Activation memory, MobileNetV2 Table 3 accounting ({dtype})"
     return Table(cols, rows, title=title, row_styles=[None] * (len(rows) - 1) + ["bold"]), data, notes
+
+
+def _table3_note(m: Resolved, fp, alt) -> str:
+    """MobileNetV2 Table 3's max, as printed, beside this model's largest tensor."""
+    t = fp.peak.largest
+    note = (f"MobileNetV2 Table 3 (max channels / memory in Kb, 16-bit activations) prints "
+            f"{V2_TABLE3_MAX[m.name]} for {ARCHS[m.name].title}: the {fp.peak.bytes:,} bytes of its "
+            f"largest tensor ({'×'.join(map(str, t.shape))}, {t.layer}) in thousands of bytes.")
+    if alt is not None:
+        a = alt.peak.largest
+        note += (f" That needs the paper's §5 streaming: without it the largest tensor is "
+                 f"{'×'.join(map(str, a.shape))} ({a.layer}, {alt.peak.bytes:,} B).")
+    return note
+
+
+# Notes a per-layer table carries: a paper erratum at the row it is about.
+PER_LAYER_NOTES = {name: EXPLAINED["v1_table1"] for name in ("mobilenet_v1", "mobilenet_v1_shallow")}
 
 
 def model_report(m: Resolved, per_layer=False, types=False, verification=None,
@@ -142,6 +159,8 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
     if why:
         notes.append(f"difference from the paper: {why}")
         data["discrepancy"] = why
+    if pub and cites_v2_table4(pub.source):  # that table misprints MobileNetV1: say so
+        notes.append(EXPLAINED["v1@v2_table4"])
     if per_layer:
         lcols = [Column("id", "layer", style="bold"), Column("kind", "kind"),
                  Column("in_shape", "input", text=_shape), Column("out_shape", "output", text=_shape),
@@ -151,6 +170,8 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
         shown = [r for r, l in zip(data["layers"], m.layers) if l.kind in SHOWN_KINDS]
         tables.append(Table(lcols, shown, title="Per layer (BN, activations and flatten omitted "
                             "here: no MACs; --format json lists every layer)"))
+        if m.name in PER_LAYER_NOTES:
+            notes.append(f"erratum: {PER_LAYER_NOTES[m.name]}")
     if types:
         trows = by_type(m)
         data["by_type"] = trows
@@ -187,6 +208,7 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
             f"FlopCounterMode, torch parameters {v.torch_params:,} = params (bn)"
             if v.ok else f"MISMATCH on {len(v.mismatches)} layers: "
             + ", ".join(c.id for c in v.mismatches[:8]))
+    data["notes"] = list(notes)  # every note the table shows, in the JSON too
     return Report(tables, data, notes)
 
 
@@ -198,14 +220,20 @@ def models_report() -> Report:
         m = resolve_model(name)
         pub = published_for(m)
         p = pub[0] if pub else None
-        rows.append({"model": name, "title": arch.title, "macs": m.macs, "params": m.params(),
+        rows.append({"model": name, "title": arch.title, "resolution": m.resolution, "macs": m.macs,
+                     "params": m.params(),
                      "paper_macs": f"{p.macs_m:g}M" if p else "", "paper_params": f"{p.params_m:g}M" if p else "",
                      "top1": p.top1 if p else None, "options": ", ".join(arch.options),
                      "published": [vars(r) for r in arch.published]})
     cols = [Column("model", "model", style="bold"), Column("title", "architecture"),
-            Column("macs", "MACs @224", "right", integer), Column("params", "weights", "right", integer),
+            Column("resolution", "px", "right"),
+            Column("macs", "MACs", "right", integer), Column("params", "weights", "right", integer),
             Column("paper_macs", "paper MACs", "right"), Column("paper_params", "paper params", "right"),
             Column("top1", "top-1 %", "right", lambda v: f"{v:g}" if v else ""),
             Column("options", "extra options")]
-    return Report([Table(cols, rows, title="Registered architectures (α=1, 224×224)")],
-                  {"models": rows}, ["every model takes --alpha and --resolution / --rho."])
+    notes = ["every model takes --alpha and --resolution / --rho.",
+             "paper columns: the first paper to print the model; `costcalc papers` shows every "
+             "published figure with its status (exact, rounded, truncated, explained, erratum).",
+             EXPLAINED["v1@v2_table4"]]
+    return Report([Table(cols, rows, title="Registered architectures (α=1, default resolution)")],
+                  {"models": rows, "notes": notes}, notes)

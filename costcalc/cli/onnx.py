@@ -1,0 +1,218 @@
+"""`profile`, `reconcile` and `bench` on an ONNX file (issue #18): the commands call in here when
+their TARGET ends in ``.onnx``. onnx / onnxruntime are imported inside, never torch.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from .common import emit
+from ..errors import CostcalcError
+from ..report.tables import Column, Format, Report, Table, integer, percent
+
+LABELS = {"conv": "conv MACs", "linear": "linear / matmul MACs", "bias": "bias", "norm": "norm",
+          "activation": "activations", "pool": "pooling", "add": "adds", "concat": "concat",
+          "other": "other"}
+
+
+def shape_or_none(text: Optional[str]) -> tuple | None:
+    from .profile import _shape
+
+    return _shape(text) if text is not None else None
+
+
+def check_device(device: str) -> None:
+    if device != "meta":
+        raise CostcalcError(f"--device {device} does not apply to an ONNX file: it is counted from "
+                            "its shapes; to time it, use costcalc bench FILE.onnx")
+
+
+def load_profile(target: str, input: Optional[str]):
+    from ..onnx.count import profile_onnx
+
+    return profile_onnx(target, shape_or_none(input))
+
+
+def notes(p) -> list[str]:
+    from ..onnx.count import unmodelled_text
+    from collections import Counter
+
+    out = []
+    if p.bound:
+        out.append("bound by --input: " + ", ".join(f"{n} dim {i} {d!r} = {v}" for n, i, d, v in p.bound))
+    rewrites = Counter(r for row in p.rows for r in set(row.rewrites))
+    if rewrites:
+        out.append("the exporter rewrote: " + ", ".join(f"{k} ×{v}" for k, v in sorted(rewrites.items()))
+                   + " (see costcalc export for what each moves)")
+    if p.unmodelled:
+        out.append("not modelled (no costcalc rule, counted as 0): " + unmodelled_text(p))
+    else:
+        out.append("every node was priced by a costcalc rule.")
+    return out
+
+
+def _title(p) -> str:
+    g = p.graph
+    return f"{p.label} {tuple(p.input_shape)}, ONNX opset {g.opset}" + (f", {g.producer}" if g.producer else "")
+
+
+def profile(target: str, input: Optional[str], device: str, per_layer: bool, conv_name: str,
+            dtype: str, fmt: Format) -> None:
+    from ..onnx import conventions
+    from ..profile import memory
+
+    check_device(device)
+    name = conventions.canonical(conv_name)
+    memory.dtype_bytes(dtype)
+    p = load_profile(target, input)
+    by_cat = conventions.get(name)(p)
+    total = sum(by_cat.values())
+    peak, where = memory.peak_activation(p, dtype)
+    data = {"target": p.label, "format": "onnx", "input": list(p.input_shape), "convention": name,
+            "total": total, "by_category": by_cat, "params": p.total_params, "dtype": dtype,
+            "peak_activation_bytes": peak, "peak_at": where, "opset": p.graph.opset,
+            "bound": [{"input": n, "dim": i, "name": d, "value": v} for n, i, d, v in p.bound],
+            "unmodelled": p.unmodelled}
+    summary = Table([Column("item", "item"), Column("value", "value", "right")], [
+        {"item": f"total ({conventions.TITLES[name]})", "value": f"{total:,}"},
+        *({"item": f"  {c}", "value": f"{v:,}"} for c, v in by_cat.items() if v),
+        {"item": "parameters (floating-point initializer elements)", "value": f"{p.total_params:,}"},
+        {"item": f"peak activation memory ({dtype}, sequential)", "value": f"{peak:,} B at {where}"},
+    ], title=_title(p))
+    tables = [summary]
+    if per_layer:
+        rows = []
+        for r, m in zip(p.rows, memory.layer_memory(p, dtype)):
+            if r.category == "free":
+                continue
+            rows.append({"name": r.name, "op": r.op, "module": r.module, "category": r.category,
+                         "out": "×".join(map(str, r.out_shape)), "macs": r.macs,
+                         "ops": r.bias_ops + r.ops, "param_bytes": m.param_bytes,
+                         "in_bytes": m.in_bytes, "out_bytes": m.out_bytes, "moved": m.moved,
+                         "intensity": round(r.macs / m.moved, 2) if m.moved else 0.0})
+        cols = [Column("name", "node"), Column("op", "op")]
+        if any(row["module"] for row in rows):
+            cols.append(Column("module", "torch module"))
+        cols += [Column("category", "kind"), Column("out", "output"),
+                 Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer),
+                 Column("param_bytes", "param B", "right", integer), Column("in_bytes", "in B", "right", integer),
+                 Column("out_bytes", "out B", "right", integer), Column("moved", "moved B", "right", integer),
+                 Column("intensity", "MAC/B", "right")]
+        tables.append(Table(cols, rows, title="per node"))
+        data["layers"] = rows
+    emit(Report(tables, data, notes(p)), fmt)
+
+
+def reconcile(target: str, input: Optional[str], device: str, fmt: Format) -> None:
+    from ..onnx import conventions
+    from ..onnx.count import CATEGORIES
+
+    check_device(device)
+    p = load_profile(target, input)
+    t = conventions.totals(p)
+    rows = [{"category": LABELS[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
+    rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
+    cols = [Column("category", "category")] + [Column(n, n, "right", integer) for n in t]
+    data = {"target": p.label, "format": "onnx", "input": list(p.input_shape), "by_convention": t,
+            "totals": {n: sum(v.values()) for n, v in t.items()}, "unmodelled": p.unmodelled,
+            "not_applicable": list(conventions.TORCH_ONLY)}
+    extra = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1; "
+             "onnx-tool's per-element costs are its own instruction estimates (node.py).",
+             f"{', '.join(conventions.TORCH_ONLY)} count a live PyTorch module (hooks or a jit trace); "
+             "an ONNX file has none, so they do not apply here."]
+    unmirrored = conventions.onnx_tool_unmirrored(p)
+    if unmirrored:
+        extra.append("onnx-tool column: no mirrored onnx-tool rule for "
+                     + ", ".join(f"{k} ×{v}" for k, v in sorted(unmirrored.items())) + " (counted 0)")
+    emit(Report([Table(cols, rows, title=f"{_title(p)}: counts by convention",
+                       row_styles=[None] * len(CATEGORIES) + ["bold"])], data, extra + notes(p)), fmt)
+
+
+# -- bench on ONNX Runtime ---------------------------------------------------------------------
+
+def bench(target: str, input: Optional[str], repeats: int, warmup: int, threads: Optional[int],
+          per_layer: bool, fmt: Format, exporter: str = "dynamo") -> None:
+    from ..onnx import is_onnx_target
+    from ..onnx.runtime import bench_onnx, check_options
+
+    check_options(repeats, warmup, threads)
+    if is_onnx_target(target):
+        r = bench_onnx(target, shape_or_none(input), repeats, warmup, threads)
+    else:  # a torch model: export it in memory first, then time what was exported
+        from .export import exported
+
+        proto, label, shape = exported(target, input, exporter)
+        r = bench_onnx(proto, shape, repeats, warmup, threads, label=f"{label} (exported, {exporter})")
+    emit(bench_report(r, per_layer), fmt)
+
+
+def bench_report(r, per_layer: bool) -> Report:
+    from ..onnx.runtime import MACS_CONVENTION
+    from ..profile.timing import SPREAD
+    from .bench import _kind_row, _ms, _n, _rate, _times
+
+    kinds = [_kind_row(k) for k in r.by_kind()]
+    nodes = [{"name": n.name, "op": n.op, "kind": n.kind, "shapes": n.shapes, "macs": n.macs,
+              **n.time.ms(), "time_share": r.time_share(n),
+              "gmacs_per_s": n.macs / n.time.median / 1e9 if n.macs and n.time.median > 0 else None}
+             for n in r.nodes]
+    gmacs_sum = r.macs / r.node_sum / 1e9 if r.node_sum > 0 else None
+    data = {"target": r.label, "runtime": f"onnxruntime {r.version}", "provider": r.provider,
+            "optimization": r.optimization, "input": list(r.input_shape), "threads": r.threads,
+            "cpus": os.cpu_count(), "load_average": r.load_average, "warmup": r.warmup,
+            "repeats": r.repeats, "spread": SPREAD, "macs": r.macs, "file_paper_macs": r.file_macs,
+            "macs_convention": MACS_CONVENTION, "total": r.total.ms(), "profiled_total": r.profiled.ms(),
+            "node_sum_ms": 1e3 * r.node_sum, "gmacs_per_s": r.gmacs_per_s, "by_kind": kinds,
+            "nodes": nodes}
+    scols = [Column("quantity", "session.run"), Column("median_ms", "median ms", "right", _ms),
+             Column("q1_ms", "q1 ms", "right", _ms), Column("q3_ms", "q3 ms", "right", _ms),
+             Column("min_ms", "min ms", "right", _ms), Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+    threads = _n(r.threads, "intra-op thread") if r.threads else "ORT's default threads"
+    summary = Table(scols, [
+        {"quantity": "whole model, profiling off", **r.total.ms(), "gmacs_per_s": r.gmacs_per_s},
+        {"quantity": "whole model, profiling on", **r.profiled.ms()},
+        {"quantity": "sum of per-node medians", "median_ms": 1e3 * r.node_sum, "gmacs_per_s": gmacs_sum},
+    ], title=f"{r.label} {tuple(r.input_shape)} on onnxruntime {r.version} CPU, {threads}, "
+             f"{r.file_macs:,} MACs")
+    total = {"kind": "total", "layers": len(r.nodes), "macs": r.macs, "macs_share": 1.0,
+             "time_ms": 1e3 * r.node_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
+             "gmacs_per_s": gmacs_sum}
+    kcols = [Column("kind", "kind"), Column("layers", "nodes", "right", integer),
+             Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
+             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
+             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
+             Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+    tables = [summary, Table(kcols, kinds + [total], title="By kernel kind: share of MACs vs share of time",
+                             row_styles=[None] * len(kinds) + ["bold"])]
+    if per_layer:
+        ncols = [Column("name", "ORT node"), Column("op", "op"), Column("kind", "kind"),
+                 Column("shapes", "input, weight"), Column("macs", "MACs", "right", integer),
+                 Column("median_ms", "median ms", "right", _ms), Column("q1_ms", "q1 ms", "right", _ms),
+                 Column("q3_ms", "q3 ms", "right", _ms), Column("time_share", "% time", "right", percent),
+                 Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+        tables.append(Table(ncols, nodes, title="Per ORT kernel"))
+    notes = [
+        f"time: median of {_n(r.repeats, 'run')} after {_n(r.warmup, 'warm-up run')}; spread: {SPREAD}, "
+        "as q1–q3. Per-kernel times are the 'dur' of ORT's profiler events (one per kernel per run).",
+        f"ORT optimised the graph ({r.optimization}) before running it: activations and residual adds "
+        "fused into the Conv before them are timed inside that Conv's row; 'layout' rows are the "
+        "NCHWc reorders ORT inserted.",
+        "% time: share of the summed per-kernel medians. time ÷ MAC share above 1: the kind takes more "
+        "of the time than of the MACs. MACs: " + MACS_CONVENTION + ".",
+    ]
+    if r.macs != r.file_macs:
+        d = r.macs - r.file_macs
+        why = (" ORT's NCHWc layout pads channel counts to its SIMD block (reorder nodes present), "
+               "so its kernels do more multiply-adds than the model asks for." if
+               any(n.kind == "layout" for n in r.nodes) and d > 0 else "")
+        notes.append(f"ORT's kernels ran {r.macs:,} MACs (from their shapes); the file's paper count is "
+                     f"{r.file_macs:,}: {d:+,} ({100 * d / r.file_macs:+.2f}%).{why}")
+    else:
+        notes.append(f"ORT's kernels ran exactly the file's {r.file_macs:,} paper MACs.")
+    if r.bound:
+        notes.append("bound by --input: " + ", ".join(f"{n} dim {i} {d!r} = {v}" for n, i, d, v in r.bound))
+    if r.load_average is not None:
+        notes.append(f"load average {r.load_average:.2f} on {os.cpu_count()} CPUs when the runs began "
+                     "(other processes busy on the CPUs make runs slower and the spread wider).")
+    return Report(tables, data, notes)
