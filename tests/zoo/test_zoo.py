@@ -41,10 +41,10 @@ def test_costcalc_attributes_every_op(model):
 
 
 def test_readme_table_is_the_zoo():
-    """The README's conformance table (written by table.py) lists this zoo and these tools."""
+    """The README's conformance table (written by zoo_table.py) lists this zoo and these tools."""
     from pathlib import Path
 
-    from table import BEGIN, END
+    from zoo_table import BEGIN, END
 
     text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     rows = [r for r in text.split(BEGIN)[1].split(END)[0].splitlines() if r.startswith("| `")]

@@ -1,5 +1,5 @@
 """The development zoo: real torchvision and timm models, each real peer tool's total beside
-costcalc's convention (shared by ``test_zoo.py`` and the README table, ``table.py``).
+costcalc's convention (shared by ``test_zoo.py`` and the README table, ``zoo_table.py``).
 
 Models are built on the meta device (no weight initialisation: seconds saved on VGG); a tool that
 must compute gets its own fresh copy with zero weights (``costcalc.profile.installed``).
