@@ -131,6 +131,11 @@ NETS = {
                            (2, 3, 4, 4)),
     "shape arithmetic": (lambda: Fn(_shape_maths), (1, 2, 6, 10)),
     "functional products": (lambda: Fn(_functional, w=nn.Parameter(torch.zeros(16, 5))), (2, 3, 4, 4)),
+    "recurrent": (lambda: Fn(lambda s, x: s.lstm(x)[0].sum() + s.gru(x)[0].sum() + s.rnn(x)[0].sum()
+                             + s.cell(x[0])[0].sum() + s.proj(x)[0].sum(),
+                             lstm=nn.LSTM(4, 3, num_layers=2, bidirectional=True), gru=nn.GRU(4, 3, batch_first=True),
+                             rnn=nn.RNN(4, 5, num_layers=2), cell=nn.LSTMCell(4, 3), proj=nn.LSTM(4, 6, proj_size=2)),
+                  (5, 2, 4)),
     "bilinear, lrn, grid": (lambda: Fn(lambda s, x: s.bil(x, x).sum() + F.local_response_norm(x.unsqueeze(0), 2).sum()
                                        + F.grid_sample(x.unsqueeze(0).unsqueeze(0),
                                                        torch.zeros(1, 3, 3, 2, device=x.device), align_corners=False).sum(),
@@ -208,18 +213,26 @@ def test_ceil_of_a_traced_size(f, muls):
 
 
 def test_unmodelled_work_is_named_and_bounds_the_total():
-    class Rnn(nn.Module):
+    from torch.nn.utils import prune
+
+    class Pruned(nn.Module):
         def __init__(self):
             super().__init__()
-            self.rnn = nn.GRU(4, 3)
+            self.fc = nn.Linear(4, 3)
+            prune.l1_unstructured(self.fc, "weight", amount=0.5)
 
         def forward(self, x):
-            return self.rnn(x)[0]
+            return self.fc(x)
 
-    r = evaluate(profile_model(Rnn(), (2, 1, 4)), ["thop", "ptflops", "torchinfo"])
-    assert r["thop"].missing == {"GRU (thop's RNN hooks)": 1} and not r["thop"].exact
-    assert r["ptflops"].missing == {"GRU (ptflops' RNN hooks)": 1}
-    assert r["torchinfo"].exact  # parameters named weight_ih_l0...: counted as the tool does
+    r = evaluate(profile_model(Pruned(), (2, 4)), ["torchinfo", "thop"])
+    assert list(r["torchinfo"].missing) == ["Linear.weight (pruned: torchinfo counts its mask's ones, "
+                                            "values --device cpu reads)"]
+    assert not r["torchinfo"].exact and r["thop"].exact
+    real = evaluate(profile_model(Pruned(), (2, 4), device="cpu"), ["torchinfo"])["torchinfo"]
+    # 6 of 12 weights kept, x 2 items, + 3 biases x 2 = 18
+    assert real.exact and real.total == 18
+    pytest.importorskip("torchinfo")
+    assert installed.run("torchinfo", Pruned, (2, 4)).total == 18
 
 
 # -- torchinfo's quirks, one layer each -------------------------------------------------------

@@ -52,7 +52,7 @@ _ELEMENTWISE = {"add", "sub", "mul", "div", "rsub", "neg", "pow", "sqrt", "rsqrt
                 "log", "log2", "abs", "reciprocal", "sign", "sin", "cos", "tan", "erf", "floor", "ceil",
                 "round", "bitwise_not", "logical_not", "remainder", "minimum", "maximum", "cumsum",
                 "eq", "ne", "lt", "le", "gt", "ge", "masked_fill", "logical_and", "logical_or",
-                "bitwise_and", "bitwise_or"}
+                "bitwise_and", "bitwise_or", "addcmul", "addcdiv", "lerp"}
 # Resampling: multiply-adds per output element (neighbours weighted); nearest only copies.
 _RESAMPLE = {"upsample_nearest1d": 0, "upsample_nearest2d": 0, "upsample_nearest3d": 0,
              "_upsample_nearest_exact1d": 0, "_upsample_nearest_exact2d": 0, "_upsample_nearest_exact3d": 0,
@@ -71,7 +71,7 @@ _FREE = {"view", "_unsafe_view", "reshape", "_reshape_alias", "t", "transpose", 
          "sym_size", "sym_numel", "sym_stride", "is_same_size", "lift", "_has_compatible_shallow_copy_type",
          "index", "gather", "roll", "flip", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk",
          "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",
-         "replication_pad2d", "replication_pad3d", "_pad_circular"}
+         "replication_pad2d", "replication_pad3d", "_pad_circular", "_pack_padded_sequence"}
 
 
 def _numel(shape) -> int:
@@ -243,6 +243,9 @@ def _live_muls(x, into: set) -> None:
     elif isinstance(x, (list, tuple)):
         for v in x:
             _live_muls(v, into)
+    elif isinstance(x, slice):  # x[n:2 * n]
+        for v in (x.start, x.stop, x.step):
+            _live_muls(v, into)
     elif isinstance(x, dict):
         for v in x.values():
             _live_muls(v, into)
@@ -348,6 +351,7 @@ class Event:
     in_ids: list = field(default_factory=list)  # tensor identities, for liveness
     out_ids: list = field(default_factory=list)
     in_params: list = field(default_factory=list)  # True where an input is a parameter / buffer
+    reads: list = field(default_factory=list)  # functions inside counted leaves: input ids, unkept
     args: tuple = ()  # functions: the call's arguments as skeleton() writes them
     kwargs: dict = field(default_factory=dict)
     out: object = None  # functions: the output as skeleton() writes it
@@ -609,6 +613,7 @@ class Profiler:
             stack=tuple(self._stack), in_rule_leaf=inside, aten=list(aten),
             attrs={"func": func, "syntax": syntax}, in_ids=[] if inside else [self._tid(x) for x in xs],
             out_ids=[] if inside else [self._tid(y) for y in ys], in_params=is_param,
+            reads=[id(x) for x in xs] if inside else [],
             args=skeleton(tuple(args), ids), kwargs=skeleton(kwargs, ids), out=skeleton(out, ids)))
 
 

@@ -96,7 +96,11 @@ def evaluate(p: Profile, names=None) -> dict[str, Result]:
     out = {}
     for n in names or CONVENTIONS:
         cov = Coverage()
-        by_cat = CONVENTIONS[canonical(n)].fn(p, cov)
+        try:
+            by_cat = CONVENTIONS[canonical(n)].fn(p, cov)
+        except Exception as e:  # a model no rule foresaw: say so in the column, do not fail the command
+            by_cat = blank()
+            cov.missing[f"its rules could not be applied here ({type(e).__name__}: {e})"] += 1
         out[n] = Result(by_cat, dict(sorted(cov.missing.items())), dict(sorted(cov.assumed.items())))
     return out
 

@@ -107,7 +107,8 @@ def version(tool: str) -> str:
 def run(tool: str, build: Callable[[], nn.Module], input_shape: tuple, device: str = "meta") -> Outcome:
     """The installed ``tool``'s own total for a fresh ``build()`` on a zero input of ``input_shape``.
 
-    ``device`` is where costcalc counted; a tool that cannot count on meta runs on cpu instead.
+    ``device`` is where costcalc counted; a tool that cannot count on meta runs on cpu instead,
+    and one that fails on meta is tried once more on cpu.
     """
     module, _, meta_ok = TOOLS[tool]
     try:
@@ -117,6 +118,13 @@ def run(tool: str, build: Callable[[], nn.Module], input_shape: tuple, device: s
     except Exception as e:  # installed but broken (ptflops imports torchvision, which may not load)
         return Outcome(tool, version(tool), error=f"cannot import: {type(e).__name__}: {str(e).splitlines()[0]}"[:160])
     where = device if device != "meta" or meta_ok else "cpu"
+    out = _run(tool, mod, build, input_shape, where)
+    if out.error and where == "meta":  # a model that needs values (pruning masks): run it for real
+        out = _run(tool, mod, build, input_shape, "cpu")
+    return out
+
+
+def _run(tool, mod, build, input_shape, where) -> Outcome:
     out = Outcome(tool, version(tool), device=where)
     logging.disable(logging.CRITICAL)
     try:

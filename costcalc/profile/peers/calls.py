@@ -7,8 +7,9 @@ Tools that trace (fvcore, torchprofile: ``torch.jit.trace``) or patch Python att
 the projections, ``bmm`` and ``softmax`` of an attention, the ``adaptive_avg_pool2d`` of an
 ``interpolate(mode='area')``. :data:`EXPANSIONS` writes down those inner calls, read from
 ``torch/nn/functional.py`` and ``torch/_tensor.py`` (torch 2.13), one function per entry.
-Anything else written in Python inside torch is taken to trace as one op of its own name; when
-its aten ops show arithmetic that assumption would hide, :func:`hidden_work` says so.
+The recurrent cells, C++ ops a trace does not record, are written out the same way. Anything
+else written in Python inside torch is taken to trace as one op of its own name; when its aten
+ops show arithmetic that assumption would hide, :func:`hidden_work` says so.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Call:
     kwargs: dict
     out: object
     event: Event  # the profiled call this is (or is inside)
-    syntax: str = "call"  # 'operator' for a + b, a @ b (not a call through the attribute)
+    syntax: str = "call"  # 'operator': a + b, a @ b; 'native': made by C++ (neither goes through the attribute)
     nested: bool = False  # made inside a torch Python function, not by the model's code
     inner: list = field(default_factory=list)  # expanded inner calls (torch Python functions)
     shape_muls: int = 0  # multiplications on sizes inside, kept by a jit trace
@@ -219,7 +220,30 @@ def _rmatmul(c: Call) -> list:
     return [_sub(c, torch.matmul, (c.args[1], c.args[0]), c.out)]
 
 
+def _cell(kind):
+    def expand(c: Call) -> list:
+        """torch.lstm_cell / gru_cell / rnn_*_cell (aten/src/ATen/native/RNN.cpp): a jit trace does
+        not record the cell, only what it runs — ``linear`` on the input and on the hidden state,
+        then the gates: LSTM ``forgetgate * cx``, ``ingate * cellgate``, ``outgate * cy.tanh()``;
+        GRU two in-place ``mul_``. Called from C++: no patched Python name sees them."""
+        x, hx = c.arg(0, "input"), c.arg(1, "hx")
+        h = hx[0] if isinstance(hx, (list, tuple)) else hx
+        w_ih, w_hh, b_ih, b_hh = (c.arg(i, n) for i, n in ((2, "w_ih"), (3, "w_hh"), (4, "b_ih"), (5, "b_hh")))
+        gates = _t(*x.shape[:-1], w_ih.shape[0])
+        calls = [_sub(c, F.linear, (x, w_ih, b_ih), gates, syntax="native"),
+                 _sub(c, F.linear, (h, w_hh, b_hh), _t(*h.shape[:-1], w_hh.shape[0]), syntax="native")]
+        state = _t(*h.shape)
+        mul = {"lstm": (torch.Tensor.mul, 3), "gru": (torch.Tensor.mul_, 2)}.get(kind)
+        if mul:
+            calls += [_sub(c, mul[0], (state, state), state, syntax="native") for _ in range(mul[1])]
+        return calls
+
+    return expand
+
+
 EXPANSIONS = {
+    torch.lstm_cell: _cell("lstm"), torch.gru_cell: _cell("gru"),
+    torch.rnn_tanh_cell: _cell("rnn"), torch.rnn_relu_cell: _cell("rnn"),
     F.multi_head_attention_forward: _mha,
     F.interpolate: _interpolate,
     F.upsample: _upsample(),
@@ -248,9 +272,9 @@ def calls(p: Profile) -> list[Call]:
 
     A call whose tensor outputs nothing uses afterwards (not the model's output, not an input of
     any later call or layer) and that changes nothing in place is marked ``dead``: a jit trace
-    drops it. Calls inside a leaf module costcalc counts keep no tensor identities and count as used.
+    drops it.
     """
-    consumed = frozenset(i for e in p.events for i in e.in_ids) | frozenset(p.model_output_ids)
+    consumed = frozenset(i for e in p.events for i in (*e.in_ids, *e.reads)) | frozenset(p.model_output_ids)
     out = []
     for e in p.events:
         if e.source != "function":

@@ -101,7 +101,38 @@ def _timm_attention(m, c):  # timm_attention_counter_hook: q scaling, q @ kᵀ, 
     return {"linear": b * (n * m.head_dim * m.num_heads + head * m.num_heads)}
 
 
-_RNN = (nn.RNN, nn.GRU, nn.LSTM, nn.RNNCell, nn.LSTMCell, nn.GRUCell)
+def _rnn_flops(m, w_ih, w_hh) -> int:  # rnn_flops: both products, then the gates' elementwise work
+    h = m.hidden_size
+    flops = w_ih[0] * w_ih[1] + w_hh[0] * w_hh[1]
+    if isinstance(m, (nn.RNN, nn.RNNCell)):
+        flops += h
+    elif isinstance(m, (nn.GRU, nn.GRUCell)):
+        flops += h + 3 * h + 3 * h
+    elif isinstance(m, (nn.LSTM, nn.LSTMCell)):
+        flops += 4 * h + 3 * h + 3 * h
+    return flops
+
+
+def _rnn(m, c):  # rnn_flops_counter_hook: batch first, whatever the module says
+    x = _x(c)
+    if not isinstance(x, TensorMeta):  # a PackedSequence: ptflops itself fails on it (no .shape)
+        return None
+    flops = 0
+    for i in range(m.num_layers):
+        flops += _rnn_flops(m, getattr(m, f"weight_ih_l{i}").shape, getattr(m, f"weight_hh_l{i}").shape)
+        if m.bias:
+            flops += getattr(m, f"bias_ih_l{i}").shape[0] + getattr(m, f"bias_hh_l{i}").shape[0]
+    flops *= x.shape[0] * x.shape[1]
+    return {"linear": flops * (2 if m.bidirectional else 1)}
+
+
+def _rnn_cell(m, c):  # rnn_cell_flops_counter_hook
+    flops = _rnn_flops(m, m.weight_ih.shape, m.weight_hh.shape)
+    if m.bias:
+        flops += m.bias_ih.shape[0] + m.bias_hh.shape[0]
+    return {"linear": flops * _x(c).shape[0]}
+
+
 
 MODULES = {
     nn.Conv1d: _conv(), nn.Conv2d: _conv(), nn.Conv3d: _conv(),
@@ -113,7 +144,7 @@ MODULES = {
     **dict.fromkeys((nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d,
                      nn.InstanceNorm3d, nn.GroupNorm, nn.LayerNorm), _bn),
     nn.Linear: _linear, nn.Upsample: _upsample, nn.MultiheadAttention: _mha,
-    **dict.fromkeys(_RNN, None),  # rnn_flops_counter_hook / rnn_cell_flops_counter_hook: not modelled
+    **dict.fromkeys((nn.RNN, nn.GRU, nn.LSTM), _rnn), **dict.fromkeys((nn.RNNCell, nn.LSTMCell, nn.GRUCell), _rnn_cell),
 }
 
 
@@ -200,12 +231,11 @@ def ptflops(p: Profile, cov) -> dict:
     for call in p.calls:
         if call.path not in hooked:
             continue
-        rule = rules[type(call.module)]
-        if rule is None:
-            cov.missing[f"{type(call.module).__name__} (ptflops' RNN hooks)"] += 1
+        counts = rules[type(call.module)](call.module, call)
+        if counts is None:
+            cov.missing[f"{type(call.module).__name__} on a PackedSequence (ptflops' hook fails on it)"] += 1
             continue
-        acc = per_module.setdefault(call.path, Counter())
-        acc.update(rule(call.module, call))
+        per_module.setdefault(call.path, Counter()).update(counts)
     modules = Counter()
 
     def accumulate(name):  # accumulate_flops: a hooked module's own count, else its children's

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..aten_ops import Profile
+from ..aten_ops import Profile, TensorMeta
 from ..conventions import blank, convention
 from .calls import calls, out_meta
 
@@ -106,6 +106,48 @@ def _bilinear(m, x, y):  # count_bilinear
     return "linear", (m.in1_features + 1) * m.in2_features * y.numel()
 
 
+# -- recurrent layers (thop/rnn_hooks.py) --------------------------------------------------------
+
+def _rnn_cell_ops(i, h, bias):  # _count_rnn_cell
+    return h * (i + h) + h + (2 * h if bias else 0)
+
+
+def _gru_cell_ops(i, h, bias):  # _count_gru_cell: r and z gates, n with r * (.), h' = (1 - z) * n + z * h
+    state = (h + i) * h + h + (2 * h if bias else 0)
+    return 2 * state + (h + i) * h + h + (2 * h if bias else 0) + h + 3 * h
+
+
+def _lstm_cell_ops(i, h, bias, proj=0):  # _count_lstm_cell: four gates, c', h' (projected)
+    state = (i + (proj or h)) * h + h + (2 * h if bias else 0)
+    return 4 * state + 3 * h + h + h * proj
+
+
+def _cell(ops):
+    def rule(m, x, y):  # count_rnn_cell / count_gru_cell / count_lstm_cell: per batch entry
+        t = x[0]
+        return "linear", ops(m.input_size, m.hidden_size, m.bias) * (t.shape[0] if t.dim() == 2 else 1)
+
+    return rule
+
+
+def _recurrent(ops):
+    def rule(m, x, y):  # count_rnn / count_gru / count_lstm: per cell evaluation, layers stacked
+        t = x[0]
+        if not isinstance(t, TensorMeta):  # a PackedSequence: its batch sizes are values
+            return "linear", None
+        evaluations = t.shape[0] if t.dim() == 2 else t.shape[0] * t.shape[1]
+        proj = getattr(m, "proj_size", 0) if ops is _lstm_cell_ops else 0
+        extra = (proj,) if ops is _lstm_cell_ops else ()
+        stacked = proj or m.hidden_size
+        d = 2 if m.bidirectional else 1
+        total = ops(m.input_size, m.hidden_size, m.bias, *extra) * d
+        for _ in range(m.num_layers - 1):
+            total += ops(stacked * d, m.hidden_size, m.bias, *extra) * d
+        return "linear", total * evaluations
+
+    return rule
+
+
 def _mha_ops(m, x, y) -> int:  # count_multihead_attention
     out, weights = y if isinstance(y, tuple) else (y, None)
     first = getattr(m, "batch_first", False)
@@ -146,7 +188,8 @@ RULES = {
     **dict.fromkeys((nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d), _adaptive_avgpool),
     nn.Linear: _linear, nn.Bilinear: _bilinear,
     **dict.fromkeys((nn.Upsample, nn.UpsamplingBilinear2d, nn.UpsamplingNearest2d), _upsample),
-    **dict.fromkeys((nn.RNNCell, nn.GRUCell, nn.LSTMCell, nn.RNN, nn.GRU, nn.LSTM), None),  # not modelled
+    nn.RNNCell: _cell(_rnn_cell_ops), nn.GRUCell: _cell(_gru_cell_ops), nn.LSTMCell: _cell(_lstm_cell_ops),
+    nn.RNN: _recurrent(_rnn_cell_ops), nn.GRU: _recurrent(_gru_cell_ops), nn.LSTM: _recurrent(_lstm_cell_ops),
     **dict.fromkeys((nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.ParameterList, nn.ParameterDict,
                      nn.Identity, nn.Flatten, nn.Unflatten, nn.Unfold, nn.PixelShuffle, nn.PixelUnshuffle,
                      nn.ChannelShuffle, nn.Embedding), ZERO),
@@ -247,12 +290,12 @@ def thop(p: Profile, cov) -> dict:
         rule = rules.get(call.path, _NO_RULE)
         if rule is _NO_RULE or rule is ZERO:
             continue
-        if rule is None:
-            cov.missing[f"{type(call.module).__name__} (thop's RNN hooks)"] += 1
-            continue
         x = _positional(call.module, call.args, call.kwargs) if call.kwargs else call.args
         y = call.out if isinstance(call.out, tuple) and rule is _mha else out_meta(call)
         cat, n = rule(call.module, x, y)
+        if n is None:
+            cov.missing[f"{type(call.module).__name__} on a PackedSequence (thop counts its batch sizes' values)"] += 1
+            continue
         out[cat] += n
     for c in calls(p):
         rule = _function_rule(c.func)

@@ -10,7 +10,8 @@ two sizes. So ``Conv2d`` gets its exact MACs (+ one add per output for a bias), 
 ``ConvTranspose2d`` is priced per *output* position (≈ stride² too many) and a ``Conv2d``
 subclass whose name lacks "Conv" once per item; ``Linear`` costs weights + bias once per batch
 item, whatever the tokens in between; BN its 2C affine parameters per item; ``PReLU`` its slopes;
-activations, pools, adds 0. The output's size is its first tensor's (``nested_list_size``).
+activations, pools, adds 0. The output's size is its first tensor's (``nested_list_size``). A
+pruned parameter (``weight_orig`` with a ``weight_mask``) counts its mask's ones, as ``weight``.
 """
 
 from __future__ import annotations
@@ -56,10 +57,14 @@ def torchinfo(p: Profile, cov) -> dict:
         size = _size(call.out)
         conv = "Conv" in type(m).__name__
         for name, param in m.named_parameters():
-            if name.endswith("_orig") and hasattr(m, name[:-5] + "_mask"):
-                cov.missing[f"{type(m).__name__}.{name} (pruned: torchinfo counts the mask's ones)"] += 1
-                continue
             n = param.numel()
+            if name.endswith("_orig") and hasattr(m, name[:-5] + "_mask"):  # get_param_count
+                mask, name = getattr(m, name[:-5] + "_mask"), name[:-5]
+                if mask.is_meta:
+                    cov.missing[f"{type(m).__name__}.{name} (pruned: torchinfo counts its mask's ones, "
+                                "values --device cpu reads)"] += 1
+                    continue
+                n = int(mask.sum())
             if name in ("weight", "bias"):
                 per = math.prod(size[:1] + size[2:]) if conv else size[0]
             elif "weight" in name or "bias" in name:

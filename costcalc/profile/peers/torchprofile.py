@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ..aten_ops import Profile
+from ..aten_ops import Profile, TensorMeta
 from ..conventions import blank, convention
 from .calls import calls, hidden_work
 from .jit import FACTS, JitOp, jit_ops
@@ -85,12 +85,22 @@ def _per_output(category, k=1):
     return lambda op: (category, k * _prod(op.out.shape))
 
 
+def _lstm(op):  # _lstm: 4 gates x (input + hidden) x hidden per layer, per step, per direction
+    outs = [o for o in op.call.out if isinstance(o, TensorMeta)] if isinstance(op.call.out, tuple) else []
+    out, h_n = outs[0].shape, outs[1].shape
+    input_size, hidden = op.x.shape[-1], h_n[-1]
+    directions = out[-1] // hidden
+    layers = h_n[0] // directions
+    macs = sum(4 * hidden * ((input_size if i == 0 else hidden * directions) + hidden) for i in range(layers))
+    return "linear", out[0] * out[1] * directions * macs
+
+
 def _grid_sampler(op):  # bilinear 4, nearest 0, bicubic 16 per output element
     return "pool", _prod(op.out.shape) * {0: 4, 1: 0, 2: 16}.get(op.mode, 4)
 
 
 HANDLERS = {
-    "scaled_dot_product_attention": _sdpa, "einsum": _einsum, "grid_sampler": _grid_sampler,
+    "scaled_dot_product_attention": _sdpa, "lstm": _lstm, "einsum": _einsum, "grid_sampler": _grid_sampler,
     "addmm": _addmm, "addmv": _addmv, "bmm": _bmm, "baddbmm": _bmm, "linear": _linear,
     "matmul": lambda op: ("linear", _matmul(op)), "mul": _per_output("other"), "mul_": _per_output("other"),
     "_convolution": _conv, "batch_norm": _norm, "instance_norm": _norm, "layer_norm": _norm,
@@ -107,9 +117,6 @@ def torchprofile(p: Profile, cov) -> dict:
     cs = calls(p)
     ops, size_muls = jit_ops(p, cs)
     for op in ops:
-        if op.name == "lstm":
-            cov.missing["aten::lstm (torchprofile's _lstm)"] += 1
-            continue
         rule = HANDLERS.get(op.name)
         if rule is not None:
             cat, n = rule(op)
