@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Callable, NamedTuple
 
 from . import layers
-from .errors import CostcalcError, require_positive
+from .errors import CostcalcError, OptionError, require_positive
 from .layers import Cost
 
 
@@ -155,18 +155,18 @@ def resolve_setting(kernel: int, channels: int, in_channels: int | None = None, 
                     input_size: int | None = None) -> Setting:
     """Validate a layer position and work out the sides: input Di and output Df."""
     M = channels if in_channels is None else in_channels
-    for name, v in (("kernel", kernel), ("channels", channels), ("in-channels", M),
+    for name, v in (("kernel", kernel), ("channels", channels), ("in_channels", M),
                     ("stride", stride), ("groups", groups)):
         require_positive(name, v, whole=True)
     if padding is None:
         padding = (kernel - 1) // 2  # 'same' for odd kernels
     if padding < 0:
-        raise CostcalcError(f"--padding must be >= 0, got {padding}")
+        raise OptionError(f"{{0}} must be >= 0, got {padding}", "padding")
     if M % groups or channels % groups:
-        raise CostcalcError(
-            f"--groups {groups} must divide the input channels ({M}) and output channels ({channels})")
+        raise OptionError(f"{{0}} {groups} must divide the input channels ({M}) and output "
+                          f"channels ({channels})", "groups")
     if input_size is not None:
-        require_positive("input-size", input_size, whole=True)
+        require_positive("input_size", input_size, whole=True)
         Df = layers.out_side(input_size, kernel, stride, padding)
         Di = input_size
     else:
@@ -176,7 +176,7 @@ def resolve_setting(kernel: int, channels: int, in_channels: int | None = None, 
         if Di + 2 * padding < kernel or layers.out_side(Di, kernel, stride, padding) != Df:
             Di = (Df - 1) * stride + kernel - 2 * padding  # the smallest input giving Df
         if Di < 1:
-            raise CostcalcError(f"--padding {padding} is too large for kernel {kernel}")
+            raise OptionError(f"{{0}} {padding} is too large for kernel {kernel}", "padding")
     return Setting(kernel, M, channels, Df, stride, groups, padding, Di)
 
 

@@ -11,6 +11,29 @@ class ShapeError(CostcalcError):
     """A layer that cannot be applied to its input (kernel larger than the padded input, ...)."""
 
 
+class OptionError(CostcalcError):
+    """A bad argument, named the way the caller knows it: ``kernel must be positive`` from
+    Python, ``--kernel must be positive`` on the command line (the CLI prints ``cli_message``).
+
+    ``template`` holds ``{0}``, ``{1}``, ... where the parameter ``names`` (Python spelling,
+    ``in_channels``) go; the CLI spells them as options (``--in-channels``).
+    """
+
+    def __init__(self, template: str, *names: str):
+        self.template, self.names = template, names
+        super().__init__(self._fill(names))
+
+    def _fill(self, names) -> str:
+        text = self.template
+        for i, n in enumerate(names):
+            text = text.replace("{%d}" % i, n)
+        return text
+
+    @property
+    def cli_message(self) -> str:
+        return self._fill(["--" + n.replace("_", "-") for n in self.names])
+
+
 class VerificationError(CostcalcError):
     """Two independent counts disagree. Exit code 1: the input was fine, the result is not."""
 
@@ -18,13 +41,14 @@ class VerificationError(CostcalcError):
 
 
 def require_positive(name: str, value, whole: bool = False, maximum: float | None = None):
-    """A user-given count or multiplier: finite, > 0, optionally whole and bounded."""
+    """A user-given count or multiplier: finite, > 0, optionally whole and bounded. ``name`` is
+    the Python parameter (``in_channels``); see :class:`OptionError`."""
     import math
 
     if value is None or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise CostcalcError(f"--{name} must be positive, got {value}")
+        raise OptionError(f"{{0}} must be positive, got {value}", name)
     if maximum is not None and value > maximum:
-        raise CostcalcError(f"--{name} must be positive (at most {maximum:g}), got {value}")
+        raise OptionError(f"{{0}} must be positive (at most {maximum:g}), got {value}", name)
     if whole and int(value) != value:
-        raise CostcalcError(f"--{name} must be a whole number, got {value}")
+        raise OptionError(f"{{0}} must be a whole number, got {value}", name)
     return value

@@ -26,7 +26,6 @@ a count, or a layer set that moves with α or resolution) is swept cell by cell:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Callable, Sequence
 
@@ -35,100 +34,12 @@ import numpy as np
 from . import layers
 from .archs import ARCHS, get, resolve_model
 from .errors import CostcalcError
+from .ranges import parse_values as parse_list  # the one list/range parser, re-exported
 from .resolve import PARAM_CONVENTIONS, Resolved
 
 FIELDS = ("macs", "params", "bias", "bn_affine", "bn_stats")
-MAX_VALUES = 10_000  # values in one list
 MAX_CELLS = 1_000_000  # cells in one sweep
 _INT64_MAX = 2**63 - 1
-
-
-# -- lists: "0.25,0.5,0.75,1.0", "0.25:1.0:0.05", "8:1024:x2" -------------------------------
-
-def parse_list(text: str, *, integer: bool = False, option: str = "--alpha",
-               bare_range: str = "error") -> list:
-    """Parse a comma-separated list whose items are numbers or ranges ``START:STOP[:STEP]``.
-
-    A range includes STOP when STOP lands on the grid; decimal arithmetic keeps ``0.25:1.0:0.05``
-    on its 16 exact values (0.3 is ``float("0.3")``, not 0.30000000000000004). A step written
-    ``xF`` is geometric (``8:1024:x2`` = 8, 16, ..., 1024). ``bare_range`` says what a range
-    without a step means: ``"error"`` (ask for one) or ``"double"`` (×2, for channel counts).
-    Values are positive, duplicates dropped, order kept. Bad input: one CostcalcError line.
-    """
-    text = (text or "").strip()
-    if not text:
-        raise CostcalcError(f"{option}: empty list (give values such as {_example(option, integer)})")
-    values: list = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            raise CostcalcError(f"{option}: empty item in {text!r}")
-        if ":" in item:
-            values += _range(item, integer, option, bare_range)
-        else:
-            values.append(_number(item, integer, option))
-        if len(values) > MAX_VALUES:
-            raise CostcalcError(f"{option}: more than {MAX_VALUES:,} values")
-    seen, out = set(), []
-    for v in values:
-        if v not in seen:
-            seen.add(v)
-            out.append(int(v) if integer else float(v))
-    return out
-
-
-def _example(option: str, integer: bool) -> str:
-    return "'128,160,192,224' or '128:224:32'" if integer else "'0.25,0.5,0.75,1.0' or '0.25:1.0:0.05'"
-
-
-def _decimal(s: str, option: str, what: str = "value") -> Decimal:
-    try:
-        d = Decimal(s.strip())
-    except InvalidOperation:
-        raise CostcalcError(f"{option}: {what} {s.strip()!r} is not a number") from None
-    if not d.is_finite():
-        raise CostcalcError(f"{option}: {what} {s.strip()!r} is not a finite number")
-    return d
-
-
-def _number(s: str, integer: bool, option: str, what: str = "value") -> Decimal:
-    d = _decimal(s, option, what)
-    if integer and d != d.to_integral_value():
-        raise CostcalcError(f"{option}: {what} {s.strip()!r} is not a whole number")
-    if d <= 0:
-        raise CostcalcError(f"{option}: {what} {s.strip()!r} must be positive")
-    return d
-
-
-def _range(item: str, integer: bool, option: str, bare_range: str) -> list[Decimal]:
-    parts = item.split(":")
-    if len(parts) not in (2, 3):
-        raise CostcalcError(f"{option}: range {item!r} must read START:STOP or START:STOP:STEP")
-    start = _number(parts[0], integer, option, "range start")
-    stop = _number(parts[1], integer, option, "range stop")
-    if stop < start:
-        raise CostcalcError(f"{option}: range {item!r} stops below its start")
-    step = parts[2].strip() if len(parts) == 3 else None
-    if step is None and bare_range != "double":
-        raise CostcalcError(f"{option}: range {item!r} needs a step, e.g. {item}:"
-                            f"{'32' if integer else '0.05'}")
-    geometric = step is None or step[:1] in ("x", "×", "*")
-    if geometric:
-        factor = Decimal(2) if step is None else _number(step[1:], integer, option, "step factor")
-        if factor <= 1:
-            raise CostcalcError(f"{option}: step factor {step!r} must be greater than 1")
-        out, v = [], start
-        while v <= stop:
-            out.append(v)
-            if len(out) > MAX_VALUES:
-                raise CostcalcError(f"{option}: range {item!r} has more than {MAX_VALUES:,} values")
-            v *= factor
-        return out
-    d = _number(step, integer, option, "step")
-    n = int((stop - start) / d) + 1
-    if n > MAX_VALUES:
-        raise CostcalcError(f"{option}: range {item!r} has {n:,} values, more than {MAX_VALUES:,}")
-    return [start + i * d for i in range(n)]
 
 
 # -- the sweep ----------------------------------------------------------------------------------

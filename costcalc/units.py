@@ -19,11 +19,18 @@ def macs_to_flops(macs: int) -> int:
     return 2 * macs
 
 
+_SUFFIXES = ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K"))
+
+
 def human(n: int | float, unit: str = "") -> str:
-    """462422016 -> '462.4M'. Exact integers stay available elsewhere; this is for reading."""
+    """462422016 -> '462.4M'; 1.1e16 -> '11.31P'. Exact integers stay available elsewhere; this
+    is for reading. Past the E (10¹⁸) suffix it is plain scientific notation ('1.131e+21'),
+    never a mantissa of 1000 or more before a suffix."""
     n = float(n)
-    for div, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
-        if abs(n) >= div:
+    if abs(n) >= 999.95e18:
+        return f"{n:.4g}{unit}"
+    for div, suffix in _SUFFIXES:
+        if abs(n) >= div * 0.99995:  # 999,999,999 reads 1G, not 1000M
             return f"{n / div:.4g}{suffix}{unit}"
     return f"{n:.4g}{unit}"
 

@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     ]:
         written.append(plots.save(fig, folder / name))
 
-    channels = parse_list("8:1024", integer=True, bare_range="double")  # 8, 16, ..., 1024
+    channels = parse_list("8:1024", integer=True)  # START:STOP doubles: 8, 16, ..., 1024
     written.append(plots.save(ratio_chart([3, 5, 7], channels), folder / "ratio.png"))
 
     for path in written:

@@ -20,17 +20,19 @@ def cli_env() -> dict:
     """A predictable environment: UTF-8 output (✓, ², α), no colour, no forced terminal."""
     env = dict(os.environ)
     env.update(PYTHONUTF8="1", PYTHONIOENCODING="utf-8", NO_COLOR="1", MPLBACKEND="Agg")
-    for var in ("FORCE_COLOR", "PYTHONWARNINGS"):
+    for var in ("FORCE_COLOR", "PYTHONWARNINGS", "COLUMNS", "LINES"):  # piped: natural width
         env.pop(var, None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SHIM), env.get("PYTHONPATH", "")) if p)
     return env
 
 
-def run_costcalc(*args: str, timeout: float = 120, python_flags: tuple = ()) -> subprocess.CompletedProcess:
-    """``python -m costcalc ARGS`` as a user would run it; text out, never raises on failure."""
+def run_costcalc(*args: str, timeout: float = 120, python_flags: tuple = (),
+                 env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m costcalc ARGS`` as a user would run it; text out, never raises on failure.
+    ``env`` adds variables (``{"COLUMNS": "80"}`` lays tables out for 80 columns)."""
     return subprocess.run([sys.executable, *python_flags, "-m", "costcalc", *args],
-                          capture_output=True, text=True, encoding="utf-8", env=cli_env(),
-                          timeout=timeout, cwd=ROOT)
+                          capture_output=True, text=True, encoding="utf-8",
+                          env={**cli_env(), **(env or {})}, timeout=timeout, cwd=ROOT)
 
 
 @pytest.fixture

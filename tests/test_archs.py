@@ -455,15 +455,15 @@ def test_every_arch_resolves_with_unique_ids(name):
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(name="mobilnet_v1"), "did you mean 'mobilenet_v1'"),
-    (dict(name="mobilenet_v1", alpha=0), "--alpha must be positive"),
-    (dict(name="mobilenet_v1", alpha=-1), "--alpha must be positive"),
-    (dict(name="mobilenet_v1", alpha=float("nan")), "--alpha must be positive"),
+    (dict(name="mobilenet_v1", alpha=0), "^alpha must be positive"),
+    (dict(name="mobilenet_v1", alpha=-1), "^alpha must be positive"),
+    (dict(name="mobilenet_v1", alpha=float("nan")), "^alpha must be positive"),
     (dict(name="mobilenet_v1", resolution=16), "too small"),
     (dict(name="vgg16", resolution=31), "too small"),
-    (dict(name="mobilenet_v1", rho=0), "--rho must be positive"),
+    (dict(name="mobilenet_v1", rho=0), "^rho must be positive"),
     (dict(name="mobilenet_v1", rho=0.5, resolution=112), "not both"),
-    (dict(name="dense2_mobilenet", growth_rate=0), "--growth-rate must be positive"),
-    (dict(name="dense1_mobilenet", growth_rate=-3), "--growth-rate must be positive"),
+    (dict(name="dense2_mobilenet", growth_rate=0), "^growth_rate must be positive"),
+    (dict(name="dense1_mobilenet", growth_rate=-3), "^growth_rate must be positive"),
     (dict(name="mobilenet_v1", growth_rate=8), "does not apply"),
 ])
 def test_bad_input(kwargs, message):

@@ -181,8 +181,19 @@ def _registry(name: str, c: dict):
         "separable_params": lambda: L.separable(c["Dk"], c["M"], c["N"], c["Df"]).params,
         "grouped_params": lambda: L.grouped(c["Dk"], c["M"], c["N"], c["Df"], c["g"]).params,
         "out_side": lambda: L.out_side(c["Di"], c["Dk"], c["s"], c["p"], c["d"]),
+        # one output value: the layer's MACs over its output elements (ints here)
+        "standard_per_output": lambda: _per(L.standard(c["Dk"], c["M"], c["N"], c["Df"])),
+        "depthwise_per_output": lambda: _per(L.depthwise(c["Dk"], c["M"], c["Df"])),
+        "pointwise_per_output": lambda: _per(L.pointwise(c["M"], c["N"], c["Df"])),
+        "grouped_per_output": lambda: _per(L.grouped(c["Dk"], c["M"], c["N"], c["Df"], c["g"])),
+        "spatial_standard_per_output": lambda: _per(L.spatial_standard_image(c["Dk"], c["Di"])),
+        "spatial_separable_per_output": lambda: _per(L.spatial_separable_image(c["Dk"], c["Di"])),
     }
     return table[name]()
+
+
+def _per(cost) -> Fraction:
+    return Fraction(cost.macs, cost.out_elems)
 
 
 def test_property_table_covers_every_kind():

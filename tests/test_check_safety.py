@@ -134,7 +134,9 @@ def test_hostile_input_in_an_article_is_a_refused_row(label, tripwires):
     text = HOSTILE[label]  # as an inline $...$ formula (empty and backtick ones can't be)
     with tripwires.armed():
         result = audit_text(f"The cost is ${text}$.\n")
-    assert [r.verdict for r in result.rows] == ["refused"], result.rows
+    # a refused formula is an unverifiable claim whose reason is the refusal
+    assert [(r.verdict, r.reason) for r in result.rows] == [("unverifiable", "refused")], result.rows
+    assert result.rows[0].note.startswith("refused: ")
 
 
 @pytest.mark.parametrize("label", sorted(HOSTILE))

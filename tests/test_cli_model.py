@@ -89,12 +89,13 @@ def test_by_type_json(costcalc_cli):
 
 
 def test_per_layer_csv(costcalc_cli):
-    out = _ok(costcalc_cli("model", "mobilenet_v1", "--per-layer", "--format", "csv"))
-    sections = [s for s in re.split(r"\n\s*\n", out.strip()) if s.strip()]
-    tables = [list(csv.DictReader(io.StringIO(s))) for s in sections]
-    totals = {row["quantity"]: row for row in tables[0]}
+    r = costcalc_cli("model", "mobilenet_v1", "--per-layer", "--format", "csv")
+    layers = list(csv.DictReader(io.StringIO(_ok(r))))  # one table per stream: the one asked for
+    assert "CSV holds one table, layers; the others (summary) with --table NAME" in r.stderr
+    out = _ok(costcalc_cli("model", "mobilenet_v1", "--per-layer", "-f", "csv", "--table", "summary"))
+    totals = {row["quantity"]: row for row in csv.DictReader(io.StringIO(out))}
     assert int(totals["MACs"]["value"]) == 568_740_352
-    layers = next(t for t in tables if t and "id" in t[0])
+    assert float(totals["MACs"]["paper_millions"]) == 569 and "human" not in totals["MACs"]
     by_id = {row["id"]: row for row in layers}
     assert int(by_id["conv1"]["macs"]) == 10_838_016  # 3·3·3·32·112·112
     assert int(by_id["b13_pw"]["macs"]) == 1024 * 1024 * 7 * 7

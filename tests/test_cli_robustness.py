@@ -62,7 +62,7 @@ NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.argv[0] = 'costcalc'; 
 def test_torch_commands_without_torch_say_so_in_one_line(args):
     r = subprocess.run([sys.executable, "-c", NO_TORCH, *args], capture_output=True, text=True,
                        encoding="utf-8", env=cli_env(), cwd=ROOT, timeout=120)
-    _one_line_error(r, "PyTorch, which is not installed: pip install torch")
+    _one_line_error(r, "PyTorch, which is not installed: pip install 'costcalc[torch]'")
     assert r.stdout == ""
 
 
@@ -109,7 +109,8 @@ def test_roofline_write_failure_is_the_only_line(costcalc_cli, tmp_path, monkeyp
 
 @pytest.mark.parametrize("args, message", [
     (("compare", "--size", "14", "--input-size", "28"), "not both"),
-    (("model", "mobilenet_v1", "--memory", "--dtype", ""), "--dtype must be one of"),
+    (("model", "mobilenet_v1", "--memory", "--dtype", ""),
+     "Invalid value for '--dtype': '' is not one of 'float32', 'float16', 'bfloat16', 'int8'"),
 ])
 def test_conflicting_or_empty_options(costcalc_cli, args, message):
     _one_line_error(costcalc_cli(*args), message)

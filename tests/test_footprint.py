@@ -107,7 +107,7 @@ def test_cli_memory_json_and_paper_note(costcalc_cli):
 
 
 def test_cli_memory_errors(costcalc_cli):
-    for args, message in ((("--memory", "--dtype", "fp8"), "--dtype must be one of"),
+    for args, message in ((("--memory", "--dtype", "fp8"), "'fp8' is not one of 'float32'"),
                           (("--dtype", "float32"), "--dtype applies to --memory only")):
         r = costcalc_cli("model", "mobilenet_v1", *args)
         assert r.returncode == 2 and r.stdout == ""

@@ -210,7 +210,7 @@ def test_cli_profile_and_reconcile_onnx(costcalc_cli, v1_file):
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["profile", "{f}", "-c", "thop"], "does not apply"),
+    (["profile", "{f}", "--convention", "thop"], "does not apply"),
     (["profile", "{f}", "--input", "1,3,32,32"], "disagrees at dim 2"),
     (["profile", "no/such.onnx"], "no such file"),
     (["profile", "{f}", "--device", "cpu"], "does not apply to an ONNX file"),

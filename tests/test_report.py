@@ -10,8 +10,9 @@ import pytest
 import sympy as sp
 
 from costcalc import compare_layer, derive
-from costcalc.report.tables import (Column, Format, Report, Table, integer, latex_escape, percent,
-                                    render, to_csv, to_json, to_latex, to_markdown)
+from costcalc.errors import CostcalcError
+from costcalc.report.tables import (Column, Format, Report, Table, View, integer, latex_escape,
+                                    percent, render, to_csv, to_json, to_latex, to_markdown)
 from costcalc.report.views import comparison_report, derivation_report
 
 
@@ -42,10 +43,14 @@ def test_to_csv(report):
     assert rows[2][0] == "fc" and rows[2][3] == ""
 
 
-def test_to_csv_two_tables(report):
-    report.tables.append(Table([Column("a", "A")], [{"a": 1}]))
-    text = to_csv(report)
-    assert text.split("\n\n")[1].splitlines() == ["a", "1"]
+def test_to_csv_one_table_per_stream(report):
+    report.tables.append(Table([Column("a", "A")], [{"a": 1}], name="other"))
+    assert to_csv(report).splitlines()[0] == "layer,macs,share,note"  # the first, alone
+    assert to_csv(report, View(table="other")).splitlines() == ["a", "1"]
+    report.main = "other"
+    assert to_csv(report).splitlines() == ["a", "1"]
+    with pytest.raises(CostcalcError, match="the tables table, other"):
+        to_csv(report, View(table="nope"))
 
 
 def test_to_markdown(report):
@@ -120,3 +125,23 @@ def test_latex_escapes_the_symbols_tables_print():
     rep = comparison_report(compare_layer(kernel=3, channels=512))
     body = to_latex(rep).split("\n", 1)[1]  # after the '%' title comment
     assert "×" not in body and "α" not in body
+
+
+def test_wrap_breaks_between_words_never_inside_a_formula():
+    from costcalc.report.layout import narrowest, wrap
+
+    note = ("ratio separable/standard = (Dk²·M·Df² + M·N·Df²)/(Dk²·M·N·Df²) = 1/N + 1/Dk² = "
+            "1/512 + 1/3² = 521/4608 = 0.1131 → 8.84× fewer MACs")
+    for width in (40, 60, 80):
+        lines = wrap(note, width, "  ")
+        assert all(len(line) <= width for line in lines)
+        assert " ".join(" ".join(lines).split()) == note  # every word, in order, none split
+        for line in lines:  # a sum stays together: no break beside + or before =
+            assert not line.rstrip().endswith(("+", "·")) and line.split()[0] not in ("+", "=", "→")
+        assert any("1/N + 1/Dk² =" in line for line in lines)
+    # a formula cell breaks only after an operator, outside its braces first
+    assert wrap(r"\frac{D_K^2 M D_F^2 + M N D_F^2}{D_K^2 M N D_F^2} = \frac{1}{N}", 30,
+                formula=True) == [r"\frac{D_K^2 M D_F^2 +", r"M N D_F^2}{D_K^2 M N D_F^2} =",
+                                  r"\frac{1}{N}"]
+    assert narrowest("a b c + d", formula=True) == len("a b c +")  # 'M N' is one product
+    assert wrap("one two", None) == ["one two"]  # piped: no width, no wrap

@@ -133,9 +133,9 @@ def test_classify_modules_and_functional_convs():
 
 def test_machine_rejects_bad_figures():
     for bad in (-1.0, 0.0, float("nan"), float("inf")):
-        with pytest.raises(CostcalcError, match="--peak-gflops must be positive"):
+        with pytest.raises(CostcalcError, match="^peak_gflops must be positive"):
             Machine(bad, 10.0)
-        with pytest.raises(CostcalcError, match="--bandwidth-gbs must be positive"):
+        with pytest.raises(CostcalcError, match="^bandwidth_gbs must be positive"):
             Machine(10.0, bad)
     assert EXAMPLE_MACHINE.assumed and EXAMPLE_MACHINE.ridge == pytest.approx(15.0)
 
@@ -219,7 +219,8 @@ ERRORS = [
     (("--peak-gflops", "100"), "give both --peak-gflops and --bandwidth-gbs, or neither"),
     (("--out", "{tmp}/roof.jpg"), "unknown chart format '.jpg' (use .png, .svg or .pdf)"),
     (("--out", "{tmp}/missing/roof.png"), "missing does not exist"),
-    (("--dtype", "float64"), "--dtype must be one of float32, float16, bfloat16, int8"),
+    (("--dtype", "float64"), "Invalid value for '--dtype': 'float64' is not one of 'float32', "
+                             "'float16', 'bfloat16', 'int8'"),
     (("--input", "1,3,x"), "--input must be comma-separated integers"),
 ]
 

@@ -170,7 +170,7 @@ def test_duplicates_dropped_order_kept():
     (dict(name="mobilenet_v1", alphas=[-1.0], resolutions=[224]), "positive"),
     (dict(name="mobilenet_v1", alphas=[], resolutions=[224]), "at least one"),
     (dict(name="mobilenet_v1", alphas=[1.0], resolutions=[224.5]), "whole numbers"),
-    (dict(name="mobilenet_v1", alphas=[1.0], resolutions=[224], growth_rate=8), "growth-rate"),
+    (dict(name="mobilenet_v1", alphas=[1.0], resolutions=[224], growth_rate=8), "growth_rate does not apply"),
 ])
 def test_sweep_errors(kwargs, message):
     with pytest.raises(CostcalcError, match=message):
@@ -195,8 +195,10 @@ def test_too_many_cells(monkeypatch):
     ("1,1,0.5", {}, [1.0, 0.5]),
     ("128:224:32", dict(integer=True), [128, 160, 192, 224]),
     ("224,192", dict(integer=True), [224, 192]),
-    ("8:1024", dict(integer=True, bare_range="double"), [8, 16, 32, 64, 128, 256, 512, 1024]),
-    ("8:1000", dict(integer=True, bare_range="double"), [8, 16, 32, 64, 128, 256, 512]),
+    ("8:1024", dict(integer=True), [8, 16, 32, 64, 128, 256, 512, 1024]),  # START:STOP doubles
+    ("8:1000", dict(integer=True), [8, 16, 32, 64, 128, 256, 512]),
+    ("0.25:1.0", {}, [0.25, 0.5, 1.0]),  # the same meaning for every option
+    ("112:224", dict(integer=True), [112, 224]),
     ("8:1024:x4", dict(integer=True), [8, 32, 128, 512]),
     ("8:12:1", dict(integer=True), [8, 9, 10, 11, 12]),
     ("5:5:1", dict(integer=True), [5]),
@@ -220,7 +222,9 @@ def test_range_has_no_float_drift():
     ("inf", {}, "not a finite number"),
     ("0", {}, "must be positive"),
     ("-0.5", {}, "must be positive"),
-    ("0.25:1.0", {}, "needs a step"),
+    ("0.25:0.4", {}, "doubles past 0.4 at once, so it holds only 0.25; give a smaller step, "
+                     "e.g. 0.25:0.4:0.0375"),
+    ("0.25:1.0:1", {}, "steps by 1 past 1.0 at once"),
     ("1.0:0.25:0.25", {}, "stops below its start"),
     ("0.25:1.0:0", {}, "must be positive"),
     ("0.25:1.0:-0.1", {}, "must be positive"),
@@ -236,7 +240,7 @@ def test_parse_list_errors(text, kwargs, message):
         parse_list(text, **kwargs)
     text_ = str(err.value)
     assert "\n" not in text_
-    assert text_.startswith(kwargs.get("option", "--alpha") + ":")
+    assert text_.startswith(kwargs.get("option", "values") + ":")
 
 
 # -- chart data ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Callable
 
-from ..errors import CostcalcError, require_positive
+from ..errors import CostcalcError, OptionError, require_positive
 from ..resolve import Resolved, Resolver, check_resolution
 from . import classic, dense_mobilenet, mobilenet_v1, mobilenet_v2, mobilenet_v3, shufflenet
 from .published import PUBLISHED, Ref
@@ -76,20 +76,21 @@ def resolve_model(name: str, alpha: float = 1.0, resolution: int | None = None,
     arch = get(name)
     require_positive("alpha", alpha, maximum=MAX_ALPHA)
     if resolution is not None and rho is not None:
-        raise CostcalcError("give --resolution or --rho, not both")
+        raise OptionError("give {0} or {1}, not both", "resolution", "rho")
     if rho is not None:
         require_positive("rho", rho, maximum=MAX_RHO)
         resolution = round(arch.default_resolution * rho)
     resolution = arch.default_resolution if resolution is None else resolution
     if int(resolution) != resolution:
-        raise CostcalcError(f"--resolution must be a whole number of pixels, got {resolution}")
+        raise OptionError(f"{{0}} must be a whole number of pixels, got {resolution}", "resolution")
     check_resolution(int(resolution), arch.min_side, name)
     opts = {}
     if growth_rate is not None:
         if "growth_rate" not in arch.options:
-            raise CostcalcError(f"--growth-rate does not apply to {name} (only to "
-                                f"{', '.join(n for n, a in ARCHS.items() if 'growth_rate' in a.options)})")
-        require_positive("growth-rate", growth_rate, whole=True)
+            raise OptionError(f"{{0}} does not apply to {name} (only to "
+                              f"{', '.join(n for n, a in ARCHS.items() if 'growth_rate' in a.options)})",
+                              "growth_rate")
+        require_positive("growth_rate", growth_rate, whole=True)
         opts["growth_rate"] = int(growth_rate)
     return _resolve(name, float(alpha), int(resolution), tuple(sorted(opts.items())))
 

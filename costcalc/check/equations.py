@@ -18,6 +18,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy as sp
 
@@ -45,6 +46,11 @@ class _NamedPretty(S.PaperPrinter):
         return _GREEK.get(n, n)
 
 
+@lru_cache(maxsize=4096)
+def _pretty(e, names: tuple) -> str:
+    return _NamedPretty({SYM.get(k, sp.Symbol(k)): v for k, v in names}).doprint(e)
+
+
 class _NamedPlain(S.PlainPrinter):
     def __init__(self, names: dict):
         super().__init__()
@@ -61,7 +67,7 @@ class Namer:
     names: dict = field(default_factory=dict)  # Symbol -> author spelling
 
     def pretty(self, e) -> str:
-        return _NamedPretty(self.names).doprint(e)
+        return _pretty(e, tuple(sorted(((s.name, n) for s, n in self.names.items()))))
 
     def plain(self, e) -> str:
         return _NamedPlain(self.names).doprint(e)
@@ -635,9 +641,9 @@ def check(text: str, kind: str | None = None, let: list[str] | None = None,
     return result
 
 
-def tolerance(x: Side, y: Side, relation: str) -> float | None:
+def tolerance(x: Side, y: Side, relation: str, hedge: float = 0.01) -> float | None:
     """Rounding a numeric side allows: half a unit in the last place of a decimal the author
-    wrote (0.113 → ±0.0005); with '≈', 1% of the value otherwise."""
+    wrote (0.113 → ±0.0005); with '≈', the hedge (1% of the value; the audit's 5%) otherwise."""
     tols = []
     for s in (x, y):
         if s.expr is not None and not s.expr.free_symbols and s.decimals is not None:
@@ -647,7 +653,7 @@ def tolerance(x: Side, y: Side, relation: str) -> float | None:
     if relation == "≈":
         for s in (x, y):
             if s.expr is not None and not s.expr.free_symbols:
-                return 0.01 * abs(float(s.expr))
+                return hedge * abs(float(s.expr))
     return None
 
 

@@ -27,6 +27,9 @@ class RefKind:
     what: str = "MACs"  # MACs | params | ratio | side
     family: str | None = None  # the reading of the author's names: None | spatial | v2
     scalable: bool = True  # whether α (channels) and ρ (resolution) apply
+    per_output: str | None = None  # the kind this one is the per-output-value cost of
+    equal_parts: int = 0  # a sum of this many equal passes (k×1 then 1×k, for large images)
+    optional: tuple = ()  # (role, neutral value): a formula that leaves the role out means it
 
 
 def _macs(fn, *roles):
@@ -35,6 +38,15 @@ def _macs(fn, *roles):
 
 def _params(fn, *roles):
     return lambda r: fn(*(r(x) for x in roles)).params
+
+
+def _per_output(fn, *roles):
+    """MACs per output value (one filter at one position, 'a single convolution operation'):
+    the layer's MACs over its output elements."""
+    def build(r):
+        c = fn(*(r(x) for x in roles))
+        return c.macs / c.out_elems
+    return build
 
 
 def _ratio(r):
@@ -59,7 +71,7 @@ _KINDS = [
             _macs(layers.pointwise_grouped, "M", "N", "Df", "g")),
     RefKind("dilated", "dilated convolution MACs", _macs(layers.dilated, "Dk", "M", "N", "Df", "d")),
     RefKind("transposed", "transposed convolution MACs (stride 1, no padding)",
-            _macs(layers.transposed, "Dk", "M", "N", "Di", "g")),
+            _macs(layers.transposed, "Dk", "M", "N", "Di", "g"), optional=(("g", 1),)),
     RefKind("spatial_standard", "k×k filter on an N×N image (valid, stride 1) MACs",
             _macs(layers.spatial_standard_image, "Dk", "Di"), family="spatial", scalable=False),
     RefKind("spatial_separable", "k×1 then 1×k on an N×N image (valid, stride 1) MACs",
@@ -78,9 +90,27 @@ _KINDS = [
             _params(layers.separable, "Dk", "M", "N", "Df"), what="params"),
     RefKind("grouped_params", "grouped convolution weights",
             _params(layers.grouped, "Dk", "M", "N", "Df", "g"), what="params"),
+    RefKind("standard_per_output", "standard convolution MACs per output value",
+            _per_output(layers.standard, "Dk", "M", "N", "Df"), what="MACs per output",
+            per_output="standard"),
+    RefKind("depthwise_per_output", "depthwise convolution MACs per output value",
+            _per_output(layers.depthwise, "Dk", "M", "Df"), what="MACs per output",
+            per_output="depthwise"),
+    RefKind("pointwise_per_output", "pointwise convolution MACs per output value",
+            _per_output(layers.pointwise, "M", "N", "Df"), what="MACs per output",
+            per_output="pointwise"),
+    RefKind("grouped_per_output", "grouped convolution MACs per output value",
+            _per_output(layers.grouped, "Dk", "M", "N", "Df", "g"), what="MACs per output",
+            per_output="grouped"),
+    RefKind("spatial_standard_per_output", "k×k filter on one channel: MACs per output value",
+            _per_output(layers.spatial_standard_image, "Dk", "Di"), what="MACs per output",
+            family="spatial", scalable=False, per_output="spatial_standard"),
+    RefKind("spatial_separable_per_output", "k×1 then 1×k on one channel: MACs per output value",
+            _per_output(layers.spatial_separable_image, "Dk", "Di"), what="MACs per output",
+            family="spatial", scalable=False, per_output="spatial_separable", equal_parts=2),
     RefKind("out_side", "output side of a convolution",
             lambda r: layers.out_side(r("Di"), r("Dk"), r("s"), r("p"), r("d")), what="side",
-            scalable=False),
+            scalable=False, optional=(("d", 1),)),
 ]
 KINDS: dict[str, RefKind] = {k.name: k for k in _KINDS}
 

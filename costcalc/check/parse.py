@@ -82,6 +82,7 @@ _LATEX_TEXT = {"text", "mathrm", "textrm", "mathit", "mathbf", "textbf", "textit
                "operatorname", "mathsf"}
 _LATEX_GREEK = {"alpha": "alpha", "rho": "rho"}
 _UNICODE_OPS = {"·": "*", "⋅": "*", "∙": "*", "•": "*", "×": "*", "∗": "*", "−": "-", "–": "-",
+                "—": "-",
                 "÷": "/", "∕": "/"}
 _SUPER = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
           "⁸": "8", "⁹": "9"}
@@ -119,6 +120,10 @@ class Tok:
 # -- tokenizer -------------------------------------------------------------------------------
 
 _DIGITS = "0123456789"
+# a subscript: {K}, {out}, or a roman/text one {\mathrm{std}} (a quantity's name, C_std)
+_SUBSCRIPT = re.compile(r"\{\s*(?:\\(?:mathrm|text|textrm|rm|mathit|mathsf|operatorname)\s*\{\s*[A-Za-z0-9]{1,12}\s*\}"
+                        r"|\\rm\s+[A-Za-z0-9]{1,12}|[A-Za-z0-9]{1,12})\s*\}")
+_SUB_CMD = re.compile(r"\\(?:mathrm|text|textrm|rm|mathit|mathsf|operatorname)\s*|\s+")
 _NAME_START = re.compile(r"[A-Za-z_αρ]")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_]")
 
@@ -169,13 +174,17 @@ def tokenize(text: str) -> list[Tok]:
         if _NAME_START.match(c):
             j = i + 1
             if c not in "αρ":
-                while j < n and (_NAME_CHAR.match(text[j]) or text[j] == "{" and text[j - 1] == "_"):
-                    if text[j] == "{":  # D_{K} -> D_K
-                        close = text.find("}", j)
-                        inner = text[j + 1:close] if close > 0 else ""
-                        if close < 0 or not re.fullmatch(r"[A-Za-z0-9]+", inner):
+                while j < n and (_NAME_CHAR.match(text[j]) or text[j] == "{" and text[j - 1] == "_"
+                                 or text[j:j + 2] == "\\_" and _NAME_CHAR.match(text[j + 2:j + 3] or "-")
+                                 or text[j:j + 3] == "\\_{"):
+                    if text[j] == "\\":  # D\_K: a Markdown-escaped underscore
+                        j += 1
+                        continue
+                    if text[j] == "{":  # D_{K} -> D_K; C_{\mathrm{std}} -> C_std
+                        m = _SUBSCRIPT.match(text, j)
+                        if m is None:
                             raise _refuse("unreadable subscript", j + 1)
-                        j = close + 1
+                        j = m.end()
                         continue
                     j += 1
             raw = text[i:j]
@@ -184,7 +193,7 @@ def tokenize(text: str) -> list[Tok]:
             primes = text[i + len(raw):j]
             if primes and j < n and (_NAME_CHAR.match(text[j]) or text[j] in "'\""):
                 raise _refuse("string literals are not allowed", i + len(raw) + 1)
-            name = raw.replace("{", "").replace("}", "") + primes
+            name = _SUB_CMD.sub("", raw.replace("\\_", "_")).replace("{", "").replace("}", "") + primes
             if "__" in name:
                 raise _refuse(f"dunder names are not allowed: '{_short(name)}'", i + 1)
             if name == "lambda":
@@ -253,6 +262,9 @@ def _latex(text: str, i: int, add) -> int:
     if j < n and not text[j].isalpha():
         if text[j] in ",;:! ":
             return j + 1  # thin spaces
+        if text[j] == "*":  # \* : a Markdown-escaped '*' (LaTeX's discretionary times)
+            add("OP", "*", i)
+            return j + 1
         if text[j] in "{}":
             add("LP" if text[j] == "{" else "RP", "(" if text[j] == "{" else ")", i)
             return j + 1
@@ -312,6 +324,9 @@ class Binding:
     let: dict[str, str] = field(default_factory=dict)
     family: str | None = None  # "spatial" | "v2" | None
     lenient: bool = False  # audit: unknown single letters become free symbols
+    # audit: placeholder names for what the prose put in a formula (a quantity named in words,
+    # a reference to an earlier equation), each standing for an expression built by costcalc
+    extra: dict = field(default_factory=dict)
 
     def role(self, name: str) -> str | None:
         if name in self.let:
@@ -330,7 +345,7 @@ class Binding:
         return _SAY.get(name)
 
     def known(self, name: str) -> bool:
-        return self.role(name) is not None
+        return self.role(name) is not None or name in self.extra
 
 
 def normalize_name(raw: str) -> str:
@@ -400,7 +415,9 @@ def free_symbol(name: str) -> sp.Symbol:
 
 
 def _is_letter(name: str) -> bool:
-    return len(name) == 1 and name.isalpha() and name != "x"
+    """One letter, perhaps primed (C, C'): what the audit may read as an undefined symbol."""
+    base = name.rstrip("'")
+    return len(base) == 1 and base.isalpha() and base != "x"
 
 
 class _Resolver:
@@ -418,6 +435,8 @@ class _Resolver:
             self.readings.append(text)
 
     def symbol(self, name: str, pos: int) -> sp.Expr | None:
+        if name in self.b.extra:
+            return self.b.extra[name]
         role = self.b.role(name)
         if role is not None:
             sym = SYM[role]
@@ -730,8 +749,24 @@ def _resolve(toks: list[Tok], binding: Binding) -> tuple[list[Tok], _Resolver]:
     return out, r
 
 
+def _stray_operators(toks: list[Tok], r: "_Resolver") -> list[Tok]:
+    """The audit's reading of a typo such as '+ \\cdot M': an operator right after '+' or '-'
+    is dropped, and the reading says so (check, which is strict, refuses it)."""
+    out: list[Tok] = []
+    for t in toks:
+        if t.kind == "OP" and t.value in "*/" and out and out[-1].kind == "OP" \
+                and out[-1].value in "+-":
+            r.note(f"a stray '{'·' if t.value == '*' else '/'}' after '{out[-1].value}' "
+                   "read as a typo and dropped")
+            continue
+        out.append(t)
+    return out
+
+
 def _parse_side(toks: list[Tok], text: str, binding: Binding) -> Side:
     resolved, r = _resolve(toks, binding)
+    if binding.lenient:
+        resolved = _stray_operators(resolved, r)
     try:
         expr = _Parser(resolved).parse()
     except RecursionError:

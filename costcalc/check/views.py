@@ -101,21 +101,44 @@ def check_report(r: CheckResult) -> Report:
         title = "check: each side against the next"
     if r.value is not None:
         rows += _at_text(r)
-    cols = [Column("item", "", style="bold"), Column("value", "result")]
+    cols = [Column("item", "", style="bold", primary=True), Column("value", "result", wrap=True)]
     notes = [f"reading: {x}" for x in r.readings] + r.notes
-    return Report([Table(cols, rows, title=title)], r.to_dict(), notes)
+    return Report([Table(cols, rows, title=title, name="check")], r.to_dict(), notes)
 
 
 def audit_report(a) -> Report:
-    cols = [Column("line", "line", "right"), Column("formula", "formula"),
-            Column("verdict", "verdict"), Column("note", "note")]
-    rows = [{"line": row.line, "formula": _clip(row.formula), "verdict": row.verdict,
-             "note": row.note} for row in a.rows]
+    """One row per claim: where, what the sentence says, the claim, the kind and the words that
+    decided it, how its symbols were read, the verdict and why. The verdict is written
+    'not_equal' for machines and 'not equal' for people."""
+    cols = [Column("line", "line", "right", primary=True),
+            Column("sentence", "sentence", wrap=True, secondary=True),
+            Column("claim", "claim", wrap="formula"),
+            Column("kind", "kind", wrap=True, display="kind_text"),
+            Column("binding", "binding", wrap=True, secondary=True, display="binding_text"),
+            Column("verdict", "verdict", primary=True, text=lambda v: v.replace("_", " ")),
+            Column("note", "note", wrap=True)]
+    rows = [{"line": r.line, "sentence": _clip(r.sentence, 48), "claim": _clip(r.claim, 120),
+             "kind": r.kind or "", "kind_text": (r.kind or "—") + (f" ← {r.words}" if r.words else ""),
+             "binding": _binding(r.binding), "binding_text": _binding(r.binding),
+             "verdict": r.verdict.replace(" ", "_"), "note": r.note} for r in a.rows]
     counts = a.counts()
-    summary = ", ".join(f"{n} {v}" for v, n in counts.items())
-    notes = [f"{len(a.rows)} formulas in {a.path}: {summary}" if a.rows else
-             f"no formulas found in {a.path}"] + a.notes
-    return Report([Table(cols, rows, title=f"audit: {a.path}")], a.to_dict(), notes)
+    summary = ", ".join(f"{counts[v]} {v}" for v in ("equal", "not equal", "unverifiable")
+                        if v in counts)
+    notes = [f"{len(a.rows)} claims in {a.path}: {summary}" if a.rows else
+             f"no claims found in {a.path}"] + a.notes
+    return Report([Table(cols, rows, title=f"audit: {a.path}", name="claims")], a.to_dict(), notes)
+
+
+def _binding(b: dict) -> str:
+    """The readings worth a look: a name read as another role (P=Df), not D_K=Dk or M=M."""
+    from .parse import AUTO
+
+    out = []
+    for name, how in b.items():
+        role = how.split(" ")[0]
+        if role != name and AUTO.get(name) != role:
+            out.append(f"{name}={role}")
+    return ", ".join(out)
 
 
 def _clip(s: str, width: int = 70) -> str:

@@ -77,6 +77,12 @@ def derive(
     from ..derivations import derive as run
     from ..report.views import derivation_report
 
+    if latex and fmt is not Format.table:
+        from ..errors import CostcalcError
+
+        raise CostcalcError(f"--latex prints the derivation as a LaTeX align* block by itself; "
+                            f"drop --format {fmt.value} (or drop --latex: --format latex gives "
+                            "the table as a LaTeX tabular)")
     d = run(topic.value)
     if latex:
         print(d.to_latex())

@@ -6,14 +6,14 @@ torch is imported inside the command only, so `costcalc compare` / `costcalc mod
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import FormatOpt, InputOpt, TargetArg, emit, names
 from ..errors import CostcalcError
-from .profile import InputOpt, TargetArg, _shape
+from .profile import _shape
 from ..report.tables import Column, Format, Report, Table, integer, percent
 
 
@@ -31,6 +31,24 @@ def _times(v) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def timing_columns(what: str) -> list[Column]:
+    """The whole-pass timing table's columns (torch and ONNX Runtime benches alike)."""
+    return [Column("quantity", what, primary=True), Column("median_ms", "median ms", "right", _ms),
+            Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
+            Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
+            Column("min_ms", "min ms", "right", _ms, secondary=True),
+            Column("gmacs_per_s", "GMAC/s", "right", _rate)]
+
+
+def kind_columns(count: str) -> list[Column]:
+    """The by-kind table's columns: share of MACs beside share of time."""
+    return [Column("kind", "kind", primary=True), Column("layers", count, "right", integer),
+            Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
+            Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
+            Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
+            Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
 
 
 def _kind_row(k) -> dict:
@@ -51,8 +69,13 @@ def _overhead_note(r) -> str:
             "these times with care; ")
 
 
-def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
+def _report(r, per_layer: bool, macs_total: int | None = None) -> Report:
+    """``macs_total``: the whole forward's MACs as `costcalc profile` counts them (paper
+    convention, functional calls included); the leaf-module rows hold ``r.macs`` of them."""
     from ..profile.latency import INIT, MACS_CONVENTION, SPREAD
+
+    macs_total = r.macs if macs_total is None else macs_total
+    functional = macs_total - r.macs
 
     kinds = [_kind_row(k) for k in r.by_kind()]
     layers = [{"name": l.name, "type": l.module_type, "kind": l.kind, "macs": l.macs, **l.time.ms(),
@@ -63,41 +86,36 @@ def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
             "repeats": r.repeats, "spread": SPREAD,
             "weights": f"random, seed {r.seed}: {INIT}" if r.initialised else "the model's own",
             "macs": r.macs, "macs_convention": MACS_CONVENTION,
+            "macs_total": macs_total, "macs_functional": functional,
             "total": r.total.ms(), "hooked_total": r.hooked.ms(), "layer_sum_ms": 1e3 * r.layer_sum,
             "hook_overhead_ms": 1e3 * r.hook_overhead, "outside_layers_ms": 1e3 * r.outside_layers,
             "gmacs_per_s": r.gmacs_per_s, "by_kind": kinds, "layers": layers,
             "unsupported_modules": r.unsupported}
 
-    scols = [Column("quantity", "forward pass"), Column("median_ms", "median ms", "right", _ms),
-             Column("q1_ms", "q1 ms", "right", _ms), Column("q3_ms", "q3 ms", "right", _ms),
-             Column("min_ms", "min ms", "right", _ms), Column("gmacs_per_s", "GMAC/s", "right", _rate)]
-    summary = Table(scols, [
+    summary = Table(timing_columns("forward pass"), [
         {"quantity": "whole model, no hooks", **r.total.ms(), "gmacs_per_s": r.gmacs_per_s},
         {"quantity": "whole model, timing hooks on", **r.hooked.ms()},
         {"quantity": "sum of per-layer medians", "median_ms": 1e3 * r.layer_sum, "gmacs_per_s": gmacs_sum},
         {"quantity": "hook overhead (hooks on − no hooks)", "median_ms": 1e3 * r.hook_overhead},
         {"quantity": "outside leaf modules (hooks on − sum)", "median_ms": 1e3 * r.outside_layers},
-    ], title=f"{r.label} {tuple(r.input_shape)} on {r.device}"
+    ], name="summary", json_path="", title=f"{r.label} {tuple(r.input_shape)} on {r.device}"
              + (f", {_n(r.threads, 'CPU thread')}" if r.device == "cpu" else "")
-             + f", {r.macs:,} MACs")
+             + f", {macs_total:,} MACs")
 
     total = {"kind": "total", "layers": len(r.layers), "macs": r.macs, "macs_share": 1.0,
              "time_ms": 1e3 * r.layer_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
              "gmacs_per_s": gmacs_sum}
-    kcols = [Column("kind", "kind"), Column("layers", "layers", "right", integer),
-             Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
-             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
-             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
-             Column("gmacs_per_s", "GMAC/s", "right", _rate)]
-    tables = [summary, Table(kcols, kinds + [total], title="By layer kind: share of MACs vs share of time",
-                             row_styles=[None] * len(kinds) + ["bold"])]
+    tables = [summary, Table(kind_columns("layers"), kinds + [total], title="By layer kind: share of MACs vs share of time",
+                             row_styles=[None] * len(kinds) + ["bold"], name="by_kind")]
     if per_layer:
-        lcols = [Column("name", "layer"), Column("type", "module"), Column("kind", "kind"),
+        lcols = [Column("name", "layer", primary=True), Column("type", "module", secondary=True),
+                 Column("kind", "kind", primary=True),
                  Column("macs", "MACs", "right", integer), Column("median_ms", "median ms", "right", _ms),
-                 Column("q1_ms", "q1 ms", "right", _ms), Column("q3_ms", "q3 ms", "right", _ms),
+                 Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
+                 Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
                  Column("time_share", "% time", "right", percent),
-                 Column("gmacs_per_s", "GMAC/s", "right", _rate)]
-        tables.append(Table(lcols, layers, title="Per layer"))
+                 Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
+        tables.append(Table(lcols, layers, title="Per layer", name="layers"))
 
     clock = "CUDA events" if r.device.startswith("cuda") else "time.perf_counter"
     notes = [
@@ -115,36 +133,38 @@ def _report(r, per_layer: bool, own_weights_note: bool) -> Report:
     if r.load_average is not None:
         notes.append(f"load average {r.load_average:.2f} on {os.cpu_count()} CPUs when the runs began "
                      "(other processes busy on the CPUs make runs slower and the spread wider).")
-    if own_weights_note:
-        notes.append("MACs come from module hooks: a functional call in a forward (torch.matmul, F.conv2d) "
-                     "is timed under 'outside leaf modules' and not counted; `costcalc profile` counts it.")
+    if functional:
+        notes.append(f"MACs: {macs_total:,} in the whole forward pass (the paper convention, as "
+                     f"`costcalc profile` counts them): {r.macs:,} in leaf modules (the rows above) and "
+                     f"{functional:,} in functional calls outside them (torch.matmul, F.conv2d, ...), "
+                     "whose time falls under 'outside leaf modules'.")
     if r.unsupported:
         names = ", ".join(f"{n or '(the model itself)'} ({t})" for n, t in list(r.unsupported.items())[:8])
         notes.append(f"no MAC rule, timed with 0 MACs: {names}")
-    return Report(tables, data, notes)
+    return Report(tables, data, notes, main="layers" if per_layer else "by_kind")
 
 
 @app.command()
 def bench(
     target: TargetArg,
     input: InputOpt = None,
-    device: Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")] = "cpu",
+    device: Annotated[str, typer.Option("--device", autocompletion=names(("cpu", "cuda")),
+                                        help="cpu, cuda or cuda:N.")] = "cpu",
     repeats: Annotated[int, typer.Option("--repeats", "-n", help="Timed runs (after the warm-up).")] = 20,
     warmup: Annotated[int, typer.Option("--warmup", "-w", help="Untimed runs first (caches, allocator, "
                                         "oneDNN / cuDNN kernel choice).")] = 3,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch "
                                                    "(default: torch's own).")] = None,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per leaf module call.")] = False,
-    runtime: Annotated[Optional[str], typer.Option("--runtime", help="torch or onnxruntime (default: "
-                       "onnxruntime for a .onnx file, else torch; a torch model is exported first).")] = None,
+    runtime: Annotated[Optional[Literal["torch", "onnxruntime"]], typer.Option(
+        "--runtime", help="torch or onnxruntime (default: onnxruntime for a .onnx file, else "
+        "torch; a torch model is exported first).")] = None,
     fmt: FormatOpt = Format.table,
 ):
     """Time real forward passes, per layer and in total: share of time vs share of MACs."""
     from ..onnx import is_onnx_target
 
     runtime = runtime or ("onnxruntime" if is_onnx_target(target) else "torch")
-    if runtime not in ("torch", "onnxruntime"):
-        raise CostcalcError(f"--runtime must be torch or onnxruntime, got {runtime!r}")
     if runtime == "onnxruntime":
         from . import onnx
 
@@ -163,4 +183,13 @@ def bench(
     with user_code():
         model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
         r = bench_model(model, shape, device, repeats, warmup, threads, label=t.label)
-    emit(_report(r, per_layer, own_weights_note=t.kind != "arch"), fmt)
+        total = _paper_total(model, shape, r.device)
+    emit(_report(r, per_layer, total), fmt)
+
+
+def _paper_total(model, shape: tuple, device: str) -> int:
+    """The forward pass's MACs as `costcalc profile` totals them (after the timing is done)."""
+    from ..profile.aten_ops import profile_model
+    from ..profile.conventions import paper
+
+    return sum(paper(profile_model(model, shape, "cpu" if device == "cpu" else "cuda")).values())

@@ -6,18 +6,19 @@ torch and onnx are imported inside the command only.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
 from . import app
-from .common import FormatOpt, emit
-from .profile import InputOpt, TargetArg, _shape
+from .common import FormatOpt, InputOpt, TargetArg, emit
+from .profile import _shape
 from ..errors import CostcalcError, VerificationError
 from ..report.tables import Column, Format, Report, Table, integer
 
-ExporterOpt = Annotated[str, typer.Option("--exporter", help="dynamo (torch's default; needs "
-                                          "onnxscript) or torchscript (the legacy tracer).")]
+ExporterOpt = Annotated[Literal["dynamo", "torchscript"], typer.Option(
+    "--exporter", help="dynamo (torch's default; needs onnxscript) or torchscript (the legacy "
+    "tracer).")]
 
 
 def exported(target: str, input: Optional[str], exporter: str = "dynamo"):
@@ -59,11 +60,12 @@ def export(
     for name in ("paper", "flops", "all-ops"):
         m, f = sum(c["module"][name].values()), sum(c["file"][name].values())
         rows.append({"convention": name, "module": m, "file": f, "difference": f - m})
-    table = Table([Column("convention", "convention"), Column("module", "module (torch)", "right", integer),
+    table = Table([Column("convention", "convention", primary=True),
+                   Column("module", "module (torch)", "right", integer),
                    Column("file", "ONNX file", "right", integer),
                    Column("difference", "file − module", "right", lambda v: f"{v:+,}")],
                   rows, title=f"{label} {shape} → {onnx} ({size:,} B, {exporter} exporter, "
-                              f"opset {c['file_profile'].graph.opset})")
+                              f"opset {c['file_profile'].graph.opset})", name="totals", json_path="")
     moved = []
     for cat in ("bias", "norm", "activation", "pool", "add", "other"):
         d = c["file"]["all-ops"][cat] - c["module"]["all-ops"][cat]

@@ -7,19 +7,13 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import AlphaOpt, Dtype, FormatOpt, GrowthOpt, ModelArg, ResolutionOpt, RhoOpt, emit
 from ..report.tables import Format
-
-AlphaOpt = Annotated[float, typer.Option("--alpha", "-a", help="Width multiplier α.")]
-ResolutionOpt = Annotated[Optional[int], typer.Option("--resolution", "-r",
-                          help="Input side in pixels (default 224).")]
-RhoOpt = Annotated[Optional[float], typer.Option("--rho", help="Resolution multiplier ρ: input = round(224·ρ).")]
-GrowthOpt = Annotated[Optional[int], typer.Option("--growth-rate", help="Dense-MobileNet growth rate (default 32).")]
 
 
 @app.command()
 def model(
-    name: Annotated[str, typer.Argument(help="A registered architecture (see `costcalc models`).")],
+    name: ModelArg,
     alpha: AlphaOpt = 1.0,
     resolution: ResolutionOpt = None,
     rho: RhoOpt = None,
@@ -29,8 +23,8 @@ def model(
     verify: Annotated[bool, typer.Option("--verify", help="Build in torch (meta device); check symbolic = hooks = aten per layer.")] = False,
     memory: Annotated[bool, typer.Option("--memory", help="Largest activation tensor per resolution "
                       "(MobileNetV2 paper Table 3 accounting).")] = False,
-    dtype: Annotated[Optional[str], typer.Option("--dtype", help="Bytes per activation for --memory: "
-                     "float16 (default, the paper's), float32, bfloat16, int8.")] = None,
+    dtype: Annotated[Optional[Dtype], typer.Option("--dtype", help="Bytes per activation for "
+                     "--memory: float16 (default, the paper's), float32, bfloat16, int8.")] = None,
     fmt: FormatOpt = Format.table,
 ):
     """Exact MACs and parameters of a registered architecture, beside the paper's figures."""

@@ -74,12 +74,16 @@ def profile(target: str, input: Optional[str], device: str, per_layer: bool, con
             "peak_activation_bytes": peak, "peak_at": where, "opset": p.graph.opset,
             "bound": [{"input": n, "dim": i, "name": d, "value": v} for n, i, d, v in p.bound],
             "unmodelled": p.unmodelled}
-    summary = Table([Column("item", "item"), Column("value", "value", "right")], [
-        {"item": f"total ({conventions.TITLES[name]})", "value": f"{total:,}"},
-        *({"item": f"  {c}", "value": f"{v:,}"} for c, v in by_cat.items() if v),
-        {"item": "parameters (floating-point initializer elements)", "value": f"{p.total_params:,}"},
-        {"item": f"peak activation memory ({dtype}, sequential)", "value": f"{peak:,} B at {where}"},
-    ], title=_title(p))
+    summary = Table([Column("quantity", "quantity", primary=True),
+                     Column("value", "value", "right", integer), Column("at", "at")], [
+        {"quantity": f"total ({name})", "value": total},
+        *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
+        {"quantity": "parameters", "value": p.total_params},
+        {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
+    ], title=_title(p), name="summary", json_path="")
+    how = [f"convention {name}: {conventions.TITLES[name]}.",
+           "parameters: the elements of the floating-point initializers.",
+           "peak activations: the most bytes alive at once, running the nodes in order."]
     tables = [summary]
     if per_layer:
         rows = []
@@ -90,18 +94,20 @@ def profile(target: str, input: Optional[str], device: str, per_layer: bool, con
                          "out": "×".join(map(str, r.out_shape)), "macs": r.macs,
                          "ops": r.bias_ops + r.ops, "param_bytes": m.param_bytes,
                          "in_bytes": m.in_bytes, "out_bytes": m.out_bytes, "moved": m.moved,
-                         "intensity": round(r.macs / m.moved, 2) if m.moved else 0.0})
-        cols = [Column("name", "node"), Column("op", "op")]
+                         "macs_per_byte": round(r.macs / m.moved, 2) if m.moved else 0.0})
+        cols = [Column("name", "node", primary=True), Column("op", "op", secondary=True)]
         if any(row["module"] for row in rows):
-            cols.append(Column("module", "torch module"))
-        cols += [Column("category", "kind"), Column("out", "output"),
-                 Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer),
-                 Column("param_bytes", "param B", "right", integer), Column("in_bytes", "in B", "right", integer),
-                 Column("out_bytes", "out B", "right", integer), Column("moved", "moved B", "right", integer),
-                 Column("intensity", "MAC/B", "right")]
-        tables.append(Table(cols, rows, title="per node"))
+            cols.append(Column("module", "torch module", secondary=True))
+        cols += [Column("category", "kind", primary=True), Column("out", "output", secondary=True),
+                 Column("macs", "MACs", "right", integer),
+                 Column("ops", "other ops", "right", integer, secondary=True),
+                 Column("param_bytes", "param B", "right", integer, secondary=True),
+                 Column("in_bytes", "in B", "right", integer, secondary=True),
+                 Column("out_bytes", "out B", "right", integer, secondary=True),
+                 Column("moved", "moved B", "right", integer), Column("macs_per_byte", "MAC/B", "right")]
+        tables.append(Table(cols, rows, title="per node", name="layers"))
         data["layers"] = rows
-    emit(Report(tables, data, notes(p)), fmt)
+    emit(Report(tables, data, how + notes(p), main="layers" if per_layer else "summary"), fmt)
 
 
 def reconcile(target: str, input: Optional[str], device: str, fmt: Format) -> None:
@@ -113,7 +119,7 @@ def reconcile(target: str, input: Optional[str], device: str, fmt: Format) -> No
     t = conventions.totals(p)
     rows = [{"category": LABELS[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
     rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
-    cols = [Column("category", "category")] + [Column(n, n, "right", integer) for n in t]
+    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", integer) for n in t]
     data = {"target": p.label, "format": "onnx", "input": list(p.input_shape), "by_convention": t,
             "totals": {n: sum(v.values()) for n, v in t.items()}, "unmodelled": p.unmodelled,
             "not_applicable": list(conventions.TORCH_ONLY)}
@@ -126,7 +132,8 @@ def reconcile(target: str, input: Optional[str], device: str, fmt: Format) -> No
         extra.append("onnx-tool column: no mirrored onnx-tool rule for "
                      + ", ".join(f"{k} ×{v}" for k, v in sorted(unmirrored.items())) + " (counted 0)")
     emit(Report([Table(cols, rows, title=f"{_title(p)}: counts by convention",
-                       row_styles=[None] * len(CATEGORIES) + ["bold"])], data, extra + notes(p)), fmt)
+                       row_styles=[None] * len(CATEGORIES) + ["bold"], name="by_category",
+                       json_path="")], data, extra + notes(p)), fmt)
 
 
 # -- bench on ONNX Runtime ---------------------------------------------------------------------
@@ -150,7 +157,7 @@ def bench(target: str, input: Optional[str], repeats: int, warmup: int, threads:
 def bench_report(r, per_layer: bool) -> Report:
     from ..onnx.runtime import MACS_CONVENTION
     from ..profile.timing import SPREAD
-    from .bench import _kind_row, _ms, _n, _rate, _times
+    from .bench import _kind_row, _ms, _n, _rate, kind_columns, timing_columns
 
     kinds = [_kind_row(k) for k in r.by_kind()]
     nodes = [{"name": n.name, "op": n.op, "kind": n.kind, "shapes": n.shapes, "macs": n.macs,
@@ -165,33 +172,29 @@ def bench_report(r, per_layer: bool) -> Report:
             "macs_convention": MACS_CONVENTION, "total": r.total.ms(), "profiled_total": r.profiled.ms(),
             "node_sum_ms": 1e3 * r.node_sum, "gmacs_per_s": r.gmacs_per_s, "by_kind": kinds,
             "nodes": nodes}
-    scols = [Column("quantity", "session.run"), Column("median_ms", "median ms", "right", _ms),
-             Column("q1_ms", "q1 ms", "right", _ms), Column("q3_ms", "q3 ms", "right", _ms),
-             Column("min_ms", "min ms", "right", _ms), Column("gmacs_per_s", "GMAC/s", "right", _rate)]
     threads = _n(r.threads, "intra-op thread") if r.threads else "ORT's default threads"
-    summary = Table(scols, [
+    summary = Table(timing_columns("session.run"), [
         {"quantity": "whole model, profiling off", **r.total.ms(), "gmacs_per_s": r.gmacs_per_s},
         {"quantity": "whole model, profiling on", **r.profiled.ms()},
         {"quantity": "sum of per-node medians", "median_ms": 1e3 * r.node_sum, "gmacs_per_s": gmacs_sum},
     ], title=f"{r.label} {tuple(r.input_shape)} on onnxruntime {r.version} CPU, {threads}, "
-             f"{r.file_macs:,} MACs")
+             f"{r.file_macs:,} MACs", name="summary", json_path="")
     total = {"kind": "total", "layers": len(r.nodes), "macs": r.macs, "macs_share": 1.0,
              "time_ms": 1e3 * r.node_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
              "gmacs_per_s": gmacs_sum}
-    kcols = [Column("kind", "kind"), Column("layers", "nodes", "right", integer),
-             Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
-             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
-             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
-             Column("gmacs_per_s", "GMAC/s", "right", _rate)]
-    tables = [summary, Table(kcols, kinds + [total], title="By kernel kind: share of MACs vs share of time",
-                             row_styles=[None] * len(kinds) + ["bold"])]
+    tables = [summary, Table(kind_columns("nodes"), kinds + [total], title="By kernel kind: share of MACs vs share of time",
+                             row_styles=[None] * len(kinds) + ["bold"], name="by_kind")]
     if per_layer:
-        ncols = [Column("name", "ORT node"), Column("op", "op"), Column("kind", "kind"),
-                 Column("shapes", "input, weight"), Column("macs", "MACs", "right", integer),
-                 Column("median_ms", "median ms", "right", _ms), Column("q1_ms", "q1 ms", "right", _ms),
-                 Column("q3_ms", "q3 ms", "right", _ms), Column("time_share", "% time", "right", percent),
-                 Column("gmacs_per_s", "GMAC/s", "right", _rate)]
-        tables.append(Table(ncols, nodes, title="Per ORT kernel"))
+        ncols = [Column("name", "ORT node", primary=True), Column("op", "op", secondary=True),
+                 Column("kind", "kind", primary=True),
+                 Column("shapes", "input, weight", wrap=True, secondary=True),
+                 Column("macs", "MACs", "right", integer),
+                 Column("median_ms", "median ms", "right", _ms),
+                 Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
+                 Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
+                 Column("time_share", "% time", "right", percent),
+                 Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
+        tables.append(Table(ncols, nodes, title="Per ORT kernel", name="nodes"))
     notes = [
         f"time: median of {_n(r.repeats, 'run')} after {_n(r.warmup, 'warm-up run')}; spread: {SPREAD}, "
         "as q1–q3. Per-kernel times are the 'dur' of ORT's profiler events (one per kernel per run).",
@@ -215,4 +218,4 @@ def bench_report(r, per_layer: bool) -> Report:
     if r.load_average is not None:
         notes.append(f"load average {r.load_average:.2f} on {os.cpu_count()} CPUs when the runs began "
                      "(other processes busy on the CPUs make runs slower and the spread wider).")
-    return Report(tables, data, notes)
+    return Report(tables, data, notes, main="nodes" if per_layer else "by_kind")

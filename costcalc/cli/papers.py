@@ -7,17 +7,29 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import FormatOpt, emit, names
 from ..report.tables import Format
+
+
+def _sources() -> tuple:
+    from ..archs.published import SOURCES
+
+    return tuple(SOURCES)
+
+
+def _statuses() -> tuple:
+    from ..papers import STATUSES
+
+    return tuple(STATUSES)
 
 
 @app.command()
 def papers(
     source: Annotated[Optional[list[str]], typer.Option(
-        "--source", metavar="KEY", help="Only these sources: v1, v2, v3, shufflenet, megvii, slim, "
+        "--source", metavar="KEY", autocompletion=names(_sources), help="Only these sources: v1, v2, v3, shufflenet, megvii, slim, "
                                         "torchvision, keras (repeat or comma-separate).")] = None,
     status: Annotated[Optional[list[str]], typer.Option(
-        "--status", metavar="STATUS", help="Only cells with these statuses: exact, rounded, truncated, "
+        "--status", metavar="STATUS", autocompletion=names(_statuses), help="Only cells with these statuses: exact, rounded, truncated, "
                                            "explained, erratum, open.")] = None,
     fmt: FormatOpt = Format.table,
 ):

@@ -10,15 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import ConventionOpt, DeviceOpt, Dtype, FormatOpt, InputOpt, TargetArg, emit
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer
-
-TargetArg = Annotated[str, typer.Argument(help="A registered architecture, path/to/file.py:callable, "
-                                          "package.module:callable, torchvision:NAME, timm:NAME "
-                                          "or model.onnx.")]
-InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="Input shape, e.g. 1,3,224,224 (default: 1,3,224,224).")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="meta (no compute), cpu or cuda.")]
 
 
 def _shape(text: Optional[str]) -> tuple:
@@ -53,11 +47,6 @@ def _profile(target: str, input: Optional[str], device: str):
         return profile_model(model, shape, device, t.label)
 
 
-_CONVENTION_HELP = ("paper (= macs: conv + linear MACs, no bias), all-ops (costcalc's full count; what "
-                    "--convention macs meant before macs meant MACs), flops, fvcore, ptflops, thop, "
-                    "torchprofile, torchinfo; onnx-tool for .onnx files.")
-
-
 def _coverage_notes(p, results: dict) -> list[str]:
     """What each column leaves out; 'every op attributed' only when no column leaves anything."""
     notes = []
@@ -80,62 +69,6 @@ def _coverage_notes(p, results: dict) -> list[str]:
 
 def _bound(total, exact: bool) -> str:
     return f"{total:,}" if exact else f"≥{total:,}"
-
-
-@app.command()
-def profile(
-    target: TargetArg,
-    input: InputOpt = None,
-    device: DeviceOpt = "meta",
-    per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer and functional call, with bytes.")] = False,
-    conv_name: Annotated[str, typer.Option("--convention", "-c", help=_CONVENTION_HELP)] = "paper",
-    dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, bfloat16, int8.")] = "float32",
-    fmt: FormatOpt = Format.table,
-):
-    """Count any PyTorch model (module hooks plus an aten-level pass) or ONNX file (every node)."""
-    from ..onnx import is_onnx_target
-
-    if is_onnx_target(target):
-        from . import onnx
-
-        return onnx.profile(target, input, device, per_layer, conv_name, dtype, fmt)
-    from ..profile import conventions, memory
-
-    name = conventions.canonical(conv_name)
-    memory.dtype_bytes(dtype)
-    p = _profile(target, input, device)
-    result = conventions.evaluate(p, [name])[name]
-    by_cat, total = result.by_category, result.total
-    peak, where = memory.peak_activation(p, dtype)
-    data = {"target": p.label, "input": list(p.input_shape), "device": device, "convention": name,
-            "total": total, "exact": result.exact, "by_category": by_cat, "params": p.total_params, "dtype": dtype,
-            "peak_activation_bytes": peak, "peak_at": where,
-            "coverage": _coverage_json(result), "unattributed": p.unattributed,
-            "unsupported_modules": p.unsupported_modules}
-    summary = Table([Column("item", "item"), Column("value", "value", "right")], [
-        {"item": f"total ({conventions.TITLES[name]})", "value": _bound(total, result.exact)},
-        *({"item": f"  {c}", "value": f"{v:,}"} for c, v in by_cat.items() if v),
-        {"item": "parameters", "value": f"{p.total_params:,}"},
-        {"item": f"peak activation memory ({dtype}, sequential)", "value": f"{peak:,} B at {where}"},
-    ], title=f"{p.label} {tuple(p.input_shape)} on {device}")
-    tables = [summary]
-    if per_layer:
-        rows = []
-        for e, m in zip(p.rows, memory.layer_memory(p, dtype)):
-            if e.category == "free":
-                continue
-            rows.append({"name": e.name, "op": e.op.replace("torch.nn.functional.", "F."), "category": e.category,
-                         "out": "×".join(map(str, e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
-                         "param_bytes": m.param_bytes, "in_bytes": m.in_bytes, "out_bytes": m.out_bytes,
-                         "moved": m.moved, "intensity": round(e.macs / m.moved, 2) if m.moved else 0.0})
-        cols = [Column("name", "layer"), Column("op", "op"), Column("category", "kind"), Column("out", "output"),
-                Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer),
-                Column("param_bytes", "param B", "right", integer), Column("in_bytes", "in B", "right", integer),
-                Column("out_bytes", "out B", "right", integer), Column("moved", "moved B", "right", integer),
-                Column("intensity", "MAC/B", "right")]
-        tables.append(Table(cols, rows, title="per layer"))
-        data["layers"] = rows
-    emit(Report(tables, data, _coverage_notes(p, {name: result})), fmt)
 
 
 def _coverage_json(result) -> list[dict]:
@@ -164,6 +97,69 @@ def _verify(target: str, input: Optional[str], device: str, names) -> dict:
             return load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
 
     return {n: installed.run(n, build, shape, device) for n in names if n in installed.TOOLS}
+
+
+@app.command()
+def profile(
+    target: TargetArg,
+    input: InputOpt = None,
+    device: DeviceOpt = "meta",
+    per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer and functional call, with bytes.")] = False,
+    conv_name: ConventionOpt = "paper",
+    dtype: Annotated[Dtype, typer.Option("--dtype", help="Bytes per element: float32, float16, "
+                     "bfloat16, int8.")] = "float32",
+    fmt: FormatOpt = Format.table,
+):
+    """Count any PyTorch model (module hooks plus an aten-level pass) or ONNX file (every node)."""
+    from ..onnx import is_onnx_target
+
+    if is_onnx_target(target):
+        from . import onnx
+
+        return onnx.profile(target, input, device, per_layer, conv_name, dtype, fmt)
+    from ..profile import conventions, memory
+
+    name = conventions.canonical(conv_name)
+    memory.dtype_bytes(dtype)
+    p = _profile(target, input, device)
+    result = conventions.evaluate(p, [name])[name]
+    by_cat, total = result.by_category, result.total
+    peak, where = memory.peak_activation(p, dtype)
+    data = {"target": p.label, "input": list(p.input_shape), "device": device, "convention": name,
+            "total": total, "exact": result.exact, "by_category": by_cat, "params": p.total_params,
+            "dtype": dtype, "peak_activation_bytes": peak, "peak_at": where,
+            "coverage": _coverage_json(result), "unattributed": p.unattributed,
+            "unsupported_modules": p.unsupported_modules}
+    summary = Table([Column("quantity", "quantity", primary=True),
+                     Column("value", "value", "right", _cell), Column("at", "at")], [
+        {"quantity": f"total ({name})", "value": _bound(total, result.exact)},
+        *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
+        {"quantity": "parameters", "value": p.total_params},
+        {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
+    ], title=f"{p.label} {tuple(p.input_shape)} on {device}", name="summary", json_path="")
+    how = [f"convention {name}: {conventions.TITLES[name]}.",
+           "peak activations: the most bytes alive at once, running the layers in order."]
+    tables = [summary]
+    if per_layer:
+        rows = []
+        for e, m in zip(p.rows, memory.layer_memory(p, dtype)):
+            if e.category == "free":
+                continue
+            rows.append({"name": e.name, "op": e.op.replace("torch.nn.functional.", "F."), "category": e.category,
+                         "out": "×".join(map(str, e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
+                         "param_bytes": m.param_bytes, "in_bytes": m.in_bytes, "out_bytes": m.out_bytes,
+                         "moved": m.moved, "macs_per_byte": round(e.macs / m.moved, 2) if m.moved else 0.0})
+        cols = [Column("name", "layer", primary=True), Column("op", "op", secondary=True),
+                Column("category", "kind", primary=True), Column("out", "output", secondary=True),
+                Column("macs", "MACs", "right", integer), Column("ops", "other ops", "right", integer, secondary=True),
+                Column("param_bytes", "param B", "right", integer, secondary=True),
+                Column("in_bytes", "in B", "right", integer, secondary=True),
+                Column("out_bytes", "out B", "right", integer, secondary=True),
+                Column("moved", "moved B", "right", integer), Column("macs_per_byte", "MAC/B", "right")]
+        tables.append(Table(cols, rows, title="per layer", name="layers"))
+        data["layers"] = rows
+    emit(Report(tables, data, how + _coverage_notes(p, {name: result}), main="layers" if per_layer else "summary"),
+         fmt)
 
 
 @app.command()
@@ -217,6 +213,6 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
         notes.append("installed tool: each tool's own total, run on a fresh model instance "
                      "(check: ✓ equal, else costcalc − tool); —: costcalc's own convention.")
         notes += [f"{n} {o.version}: {o.error}" for n, o in failed.items()]
-    cols = [Column("category", "category")] + [Column(n, n, "right", _cell) for n in t]
+    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", _cell) for n in t]
     emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)} on {device}: counts by convention",
-                       row_styles=styles)], data, notes), fmt)
+                       row_styles=styles, name="by_category", json_path="")], data, notes), fmt)

@@ -12,9 +12,9 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
-from .profile import DeviceOpt, InputOpt, TargetArg, _profile, _shape
-from .sweep import OutOpt, _wrote
+from .common import DeviceOpt, Dtype, FormatOpt, InputOpt, OutOpt, TargetArg, emit
+from .profile import _profile, _shape
+from .sweep import _wrote
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer, percent
 
@@ -24,9 +24,9 @@ def _machine(peak: Optional[float], bandwidth: Optional[float]):
     from ..profile.roofline import EXAMPLE_MACHINE, Machine
 
     if peak is not None:
-        require_positive("peak-gflops", peak)
+        require_positive("peak_gflops", peak)
     if bandwidth is not None:
-        require_positive("bandwidth-gbs", bandwidth)
+        require_positive("bandwidth_gbs", bandwidth)
     if peak is None and bandwidth is None:
         return EXAMPLE_MACHINE
     if peak is None or bandwidth is None:
@@ -53,7 +53,7 @@ def roofline(
         "--bandwidth-gbs", help="Memory bandwidth, GB/s (default: the same example, 51.2).")] = None,
     input: InputOpt = None,
     device: DeviceOpt = "meta",
-    dtype: Annotated[str, typer.Option("--dtype", help="Bytes per element: float32, float16, "
+    dtype: Annotated[Dtype, typer.Option("--dtype", help="Bytes per element: float32, float16, "
                      "bfloat16, int8.")] = "float32",
     per_layer: Annotated[bool, typer.Option("--per-layer", help="One row per layer: intensity, "
                          "attainable GFLOP/s, bound.")] = False,
@@ -106,29 +106,30 @@ def _report(r, per_layer: bool) -> Report:
 
     m, size = r.machine, dtype_bytes(r.dtype)
     kinds = r.by_kind()
-    cols = [Column("label", "kind"), Column("layers", "layers", "right"),
+    cols = [Column("label", "kind", primary=True), Column("layers", "layers", "right"),
             Column("macs", "MACs", "right", integer),
             Column("macs_share", "MACs share", "right", percent),
             Column("bytes_share", "bytes share", "right", percent),
-            Column("median_intensity", "median FLOP/B", "right", lambda v: f"{v:.3g}"),
+            Column("median_intensity", "median FLOP/B", "right", lambda v: f"{v:.3g}", secondary=True),
             Column("memory_bound", f"memory-bound (< {m.ridge:.3g})", "right",
                    lambda v: f"{v:,}"),
             Column("time_share", "roofline time share", "right", percent)]
     title = (f"{r.label} {tuple(r.input_shape)} {r.dtype} on {_roof_text(m)}, "
              f"ridge {m.ridge:.3g} FLOP/B")
     styles = [None] * (len(kinds) - 1) + ["bold"]
-    tables = [Table(cols, kinds, title=title, row_styles=styles)]
+    tables = [Table(cols, kinds, title=title, row_styles=styles, name="by_kind")]
     layers = r.layer_rows()
     if per_layer:
-        lcols = [Column("name", "layer"), Column("kind", "kind"), Column("kernel", "kernel"),
-                 Column("out_shape", "output", text=lambda v: "×".join(map(str, v))),
+        lcols = [Column("name", "layer", primary=True), Column("kind", "kind", primary=True),
+                 Column("kernel", "kernel", secondary=True),
+                 Column("out_shape", "output", text=lambda v: "×".join(map(str, v)), secondary=True),
                  Column("macs", "MACs", "right", integer),
                  Column("bytes", "bytes moved", "right", integer),
                  Column("intensity", "FLOP/B", "right", lambda v: f"{v:.3g}"),
                  Column("attainable_gflops", "attainable GFLOP/s", "right", lambda v: f"{v:.4g}"),
                  Column("bound", "bound"),
                  Column("time_us", "time µs", "right", lambda v: f"{v:.1f}")]
-        tables.append(Table(lcols, layers, title="per layer"))
+        tables.append(Table(lcols, layers, title="per layer", name="layers"))
     notes = [
         "intensity = FLOPs ÷ bytes moved, FLOPs = 2·MACs (bias, norm and activations not "
         f"counted); bytes = weights + input + output at {r.dtype} "
@@ -160,4 +161,4 @@ def _report(r, per_layer: bool) -> Report:
             "ridge_flop_per_byte": m.ridge,
             "by_kind": kinds, "layers": layers,
             "not_plotted": {"rows": r.not_plotted, "bytes": r.not_plotted_bytes}}
-    return Report(tables, data, notes)
+    return Report(tables, data, notes, main="layers" if per_layer else "by_kind")

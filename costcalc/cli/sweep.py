@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .common import FormatOpt, emit
+from .common import RANGE_HELP, App, FormatOpt, ModelArg, OutOpt, emit
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer, percent
 
@@ -34,10 +34,6 @@ class ParamConvention(str, Enum):
     bias = "bias"
     bn = "bn"
     bn_stats = "bn_stats"
-
-
-OutOpt = Annotated[Optional[Path], typer.Option(
-    "--out", "-o", help="Write a chart to this file: .png, .svg or .pdf (atomically).")]
 
 
 @contextmanager
@@ -61,12 +57,13 @@ def _wrote(path: Path, what: str) -> None:
 
 @app.command()
 def sweep(
-    name: Annotated[str, typer.Argument(help="A registered architecture (see `costcalc models`).")],
-    alpha: Annotated[str, typer.Option("--alpha", "-a", help="Width multipliers α: a list "
-                     "'0.25,0.5,0.75,1.0' or a range START:STOP:STEP such as '0.25:1.0:0.05' "
-                     "(STOP included when on the grid; STEP 'x2' is geometric).")] = "0.25,0.5,0.75,1.0",
-    resolution: Annotated[str, typer.Option("--resolution", "-r", help="Input sides in pixels: "
-                          "'128,160,192,224' or '96:320:32'.")] = "128,160,192,224",
+    name: ModelArg,
+    alpha: Annotated[str, typer.Option("--alpha", "-a", metavar="VALUES",
+                     help=f"Width multipliers α: {RANGE_HELP} (e.g. 0.25:1.0:0.05).")]
+    = "0.25,0.5,0.75,1.0",
+    resolution: Annotated[str, typer.Option("--resolution", "-r", metavar="VALUES",
+                          help="Input sides in pixels, as --alpha (e.g. 96:320:32).")]
+    = "128,160,192,224",
     growth_rate: Annotated[Optional[int], typer.Option("--growth-rate",
                            help="Dense-MobileNet growth rate (default 32).")] = None,
     params: Annotated[ParamConvention, typer.Option("--params", case_sensitive=False,
@@ -122,8 +119,8 @@ def _sweep_report(sw, convention: str) -> Report:
             row["top1"] = pub.top1
             shown.append(pub)
         rows.append(row)
-    cols = [Column("alpha", "α", "right", lambda v: f"{v:g}"),
-            Column("resolution", "resolution", "right"),
+    cols = [Column("alpha", "α", "right", lambda v: f"{v:g}", primary=True),
+            Column("resolution", "resolution", "right", primary=True),
             Column("macs", "MACs", "right", integer),
             Column("params", f"params ({convention})", "right", integer),
             Column("share", f"MACs vs α=1, {ref.resolution}", "right", percent)]
@@ -150,8 +147,8 @@ def _sweep_report(sw, convention: str) -> Report:
             "method": sw.method, "resolves": sw.resolves,
             "reference": {"alpha": 1.0, "resolution": ref.resolution, "macs": ref.macs,
                           "params": ref.params(convention)},
-            "cells": cells, "published": [vars(p) for p in shown], "notes": notes}
-    return Report([Table(cols, rows, title=title)], data, notes)
+            "cells": rows, "published": [vars(p) for p in shown], "notes": notes}
+    return Report([Table(cols, rows, title=title, name="cells")], data, notes)
 
 
 def _sources(refs) -> str:
@@ -172,18 +169,18 @@ def _sources(refs) -> str:
 
 # -- costcalc plot ... ----------------------------------------------------------------------------
 
-plot_app = typer.Typer(name="plot", no_args_is_help=True,
-                       help="Charts of the layer-cost formulas (no model needed).")
+plot_app = App(name="plot", no_args_is_help=True,
+              help="Charts of the layer-cost formulas (no model needed).")
 app.add_typer(plot_app, name="plot")
 
 
 @plot_app.command("ratio")
 def ratio(
-    kernel: Annotated[str, typer.Option("--kernel", "-k", help="Kernel sizes Dk: '3,5,7' or "
-                      "'3:7:2'.")] = "3,5,7",
-    channels: Annotated[str, typer.Option("--channels", "-c", help="Output channels N: a list "
-                        "'32,64,512' or a range; START:STOP alone doubles (8:1024 = 8, 16, ..., "
-                        "1024), START:STOP:STEP is arithmetic, START:STOP:xF geometric.")] = "8:1024",
+    kernel: Annotated[str, typer.Option("--kernel", "-k", metavar="VALUES",
+                      help=f"Kernel sizes Dk: {RANGE_HELP} (e.g. 3:7:2).")] = "3,5,7",
+    channels: Annotated[str, typer.Option("--channels", "-c", metavar="VALUES",
+                        help="Output channels N, as --kernel (8:1024 = 8, 16, ..., 1024).")]
+    = "8:1024",
     out: OutOpt = None,
     fmt: FormatOpt = Format.table,
 ):
@@ -191,7 +188,7 @@ def ratio(
     from ..sweep import parse_list, separable_ratio
 
     kernels = parse_list(kernel, integer=True, option="--kernel")
-    ns = sorted(parse_list(channels, integer=True, option="--channels", bare_range="double"))
+    ns = sorted(parse_list(channels, integer=True, option="--channels"))
     if out is not None:
         from ..report.plots import save
         from ..sweep import ratio_chart
@@ -205,7 +202,7 @@ def ratio(
 
 def _ratio_report(kernels, ns, exact) -> Report:
     rows = [{"N": n, **{f"Dk{k}": float(exact[k][i]) for k in kernels}} for i, n in enumerate(ns)]
-    cols = [Column("N", "N", "right", str)] + [
+    cols = [Column("N", "N", "right", str, primary=True)] + [
         Column(f"Dk{k}", f"Dk = {k}", "right", lambda v: f"{v:.4f} ({1 / v:.2f}×)") for k in kernels]
     data = {"formula": "1/N + 1/Dk^2", "kernels": kernels, "channels": ns,
             "ratios": [{"kernel": k, "channels": n, "ratio": float(exact[k][i]),
@@ -214,5 +211,5 @@ def _ratio_report(kernels, ns, exact) -> Report:
     notes = ["separable ÷ standard MACs = (Dk²·M·Df² + M·N·Df²) / (Dk²·M·N·Df²) = 1/N + 1/Dk², "
              "exact from costcalc.layers.separable / standard (M and Df cancel); "
              "in brackets: how many times fewer MACs."]
-    return Report([Table(cols, rows, title="Depthwise separable ÷ standard convolution MACs")],
-                  data, notes)
+    return Report([Table(cols, rows, title="Depthwise separable ÷ standard convolution MACs",
+                         name="ratios", json_path="")], data, notes)

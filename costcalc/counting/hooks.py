@@ -191,7 +191,11 @@ class HookCounter:
         self.model = model
         self.shape_rules = shape_rules
         self.records: list[Record] = []
-        self.unsupported: dict[str, str] = {}  # module name -> type name
+        # module name -> type name: leaves with no handler. Every such leaf while the block is
+        # open (the profiler reads that); on exit, only the ones that ran: a layer the forward
+        # never called (an unused nn.Upsample) costs nothing and is not "not counted".
+        self.unsupported: dict[str, str] = {}
+        self._ran: set[str] = set()
         self._handles: list = []
         self._ruled: list = []  # (module, its own instance-level forward or None)
         self._calls: dict[str, int] = {}
@@ -199,6 +203,7 @@ class HookCounter:
     def __enter__(self) -> "HookCounter":
         self.records.clear()
         self.unsupported.clear()
+        self._ran.clear()
         self._calls.clear()
         for name, module in self.model.named_modules():
             if not is_leaf(module):
@@ -206,6 +211,7 @@ class HookCounter:
             handler = _HANDLERS.get(type(module))
             if handler is None:
                 self.unsupported[name] = type(module).__name__
+                self._handles.append(module.register_forward_pre_hook(self._mark(name)))
                 continue
             self._handles.append(module.register_forward_hook(_with_kwargs(self._hook(name, handler)),
                                                               with_kwargs=True))
@@ -220,12 +226,19 @@ class HookCounter:
         for h in self._handles:
             h.remove()
         self._handles.clear()
+        self.unsupported = {n: t for n, t in self.unsupported.items() if n in self._ran}
         for module, own in self._ruled:
             if own is None:
                 module.__dict__.pop("forward", None)
             else:
                 module.__dict__["forward"] = own
         self._ruled.clear()
+
+    def _mark(self, name: str):
+        def pre_hook(module, inputs):
+            self._ran.add(name)
+
+        return pre_hook
 
     def _hook(self, name: str, handler):
         def hook(module, inputs, output):

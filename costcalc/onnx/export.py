@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
 import warnings
 from collections import Counter
 
@@ -75,25 +74,14 @@ def export_model(model, input_shape: tuple, exporter: str = "dynamo", opset: int
 
 
 def write_model(proto, out: str) -> int:
-    """Write ``proto`` to ``out`` atomically (temp file, then rename); the bytes written."""
+    """Write ``proto`` to ``out`` atomically (:func:`costcalc.report.files.atomic`); the bytes."""
+    from ..report.files import atomic, check_writable
+
     require("onnx")
-    folder = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(folder):
-        raise CostcalcError(f"{out}: folder {folder} does not exist")
+    check_writable(os.path.abspath(out))
     data = proto.SerializeToString()  # a model over protobuf's 2 GiB limit raises here
-    fd, tmp = tempfile.mkstemp(prefix=".costcalc-", suffix=".onnx.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise CostcalcError(f"{out}: cannot write: {e.strerror or e}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic(out) as f:
+        f.write(data)
     return len(data)
 
 

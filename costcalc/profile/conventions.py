@@ -118,13 +118,13 @@ def totals(p: Profile, names=None) -> dict:
 
 # -- costcalc's own conventions ---------------------------------------------------------------
 
-@convention("paper", "paper = macs: conv + linear MACs, no bias")
+@convention("paper", "conv + linear multiply-accumulates, no bias (the papers' mult-adds; macs is the same)")
 def paper(p: Profile, cov: Coverage) -> dict:
     """The all-ops convention's conv and linear rows alone."""
     return {k: v if k in ("conv", "linear") else 0 for k, v in all_ops(p, cov).items()}
 
 
-@convention("all-ops", "costcalc all-ops: every op once (MACs, bias, norm, act, pool, add)")
+@convention("all-ops", "costcalc's full count, every op once (MACs, bias, norm, activations, pooling, adds)")
 def all_ops(p: Profile, cov: Coverage) -> dict:
     out = blank()
     for e in p.rows:

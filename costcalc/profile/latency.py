@@ -36,7 +36,7 @@ import torch
 from torch import nn
 
 from ..counting.hooks import ACTIVATIONS, HookCounter, is_leaf
-from ..errors import CostcalcError, require_positive
+from ..errors import CostcalcError, OptionError, require_positive
 from ..layers import conv_tag
 from ..nn import ops
 from .timing import KIND_ORDER, SPREAD, KindTiming, Stats, _kind_key, by_kind  # noqa: F401  (moved; torch-free)
@@ -74,13 +74,14 @@ def check_options(device: str, repeats: int, warmup: int, threads: int | None = 
     """Validate the user's timing options; return the device string torch understands."""
     require_positive("repeats", repeats, whole=True)
     if warmup is None or not isinstance(warmup, int) or warmup < 0:
-        raise CostcalcError(f"--warmup must be 0 or more, got {warmup}")
+        raise OptionError(f"{{0}} must be 0 or more, got {warmup}", "warmup")
     if threads is not None:
         require_positive("threads", threads, whole=True)
     if device == "meta":
-        raise CostcalcError("--device meta computes nothing, so there is nothing to time; use cpu or cuda")
+        raise OptionError("{0} meta computes nothing, so there is nothing to time; use cpu or cuda",
+                          "device")
     if not re.fullmatch(r"cpu|cuda(:\d+)?", device):
-        raise CostcalcError(f"--device must be cpu or cuda (or cuda:N), got {device!r}")
+        raise OptionError(f"{{0}} must be cpu or cuda (or cuda:N), got {device!r}", "device")
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
             raise CostcalcError(f"--device {device}: no CUDA device is available")

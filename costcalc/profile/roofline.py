@@ -52,8 +52,8 @@ class Machine:
     assumed: bool = False  # True for the example machine: figures not measured for the user
 
     def __post_init__(self):
-        require_positive("peak-gflops", self.peak_gflops)
-        require_positive("bandwidth-gbs", self.bandwidth_gbs)
+        require_positive("peak_gflops", self.peak_gflops)
+        require_positive("bandwidth_gbs", self.bandwidth_gbs)
 
     @property
     def ridge(self) -> float:

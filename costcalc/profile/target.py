@@ -53,7 +53,7 @@ def parse_target(text: str) -> Target:
         if text in ARCHS:
             return Target("arch", text)
         if text.endswith(".py"):
-            raise CostcalcError(f"{text!r}: name the callable too, as {text}:build_model")
+            raise CostcalcError(f"{text!r}: name the callable too, {_suggest(text)}")
         get(text)  # raises 'unknown model ... did you mean'
     where, _, attr = text.rpartition(":")
     if not _ATTR.match(attr):
@@ -66,6 +66,29 @@ def parse_target(text: str) -> Target:
         return Target("module", where, attr)
     raise CostcalcError(f"{text!r}: expected NAME, path/to/file.py:callable, package.module:callable, "
                         "torchvision:NAME or timm:NAME")
+
+
+def top_level_names(path: str) -> list[str]:
+    """The functions and classes ``path`` defines at top level, read without running it."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    return [n.name for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and not n.name.startswith("_")]
+
+
+def _suggest(path: str) -> str:
+    """'as net.py:build (net.py defines build, Net)', from the file itself."""
+    if not Path(path).is_file():
+        return f"as {path}:NAME ({path}: no such file)"
+    found = top_level_names(path)
+    if not found:
+        return f"as {path}:NAME ({path} defines no function or class at top level)"
+    return f"as {path}:{found[0]} ({path} defines {', '.join(found[:8])})"
 
 
 def _hub_model(t: Target):
@@ -138,7 +161,11 @@ def load_model(target: str | Target, alpha: float = 1.0, resolution: int | None 
         obj = module
         for part in t.attr.split("."):
             if not hasattr(obj, part):
-                raise CostcalcError(f"{t.where} has no attribute {t.attr!r}")
+                hint = ""
+                if t.kind == "file" and obj is module:
+                    found = top_level_names(t.where)
+                    hint = f"; it defines {', '.join(found[:8])}" if found else ""
+                raise CostcalcError(f"{t.where} has no attribute {t.attr!r}{hint}")
             obj = getattr(obj, part)
         if not isinstance(obj, nn.Module):
             if not callable(obj):

@@ -83,12 +83,13 @@ def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list
                  "values": peak.values, "bytes": peak.bytes,
                  **({"unstreamed_tensor": alt.peak.largest.layer, "unstreamed_bytes": alt.peak.bytes}
                     if alt else {})})
-    cols = [Column("resolution", "resolution", style="bold"), Column("channels", "channels", "right"),
-            Column("tensor", "largest tensor"), Column("values", "values", "right", integer),
+    cols = [Column("resolution", "resolution", style="bold", primary=True),
+            Column("channels", "channels", "right"),
+            Column("tensor", "largest tensor", primary=True), Column("values", "values", "right", integer),
             Column("bytes", f"bytes ({dtype})", "right", integer)]
     if alt:
-        cols += [Column("unstreamed_tensor", "without §5 streaming"),
-                 Column("unstreamed_bytes", "bytes", "right", integer)]
+        cols += [Column("unstreamed_tensor", "without §5 streaming", secondary=True),
+                 Column("unstreamed_bytes", "bytes", "right", integer, secondary=True)]
     how = ("bottleneck tensors only: expansions streamed (MobileNetV2 §5), first conv as block 1's "
            "expansion, last 1×1 conv streamed into the pool" if fp.streamed
            else "every conv / pool / add output materialized")
@@ -103,7 +104,8 @@ def memory_table(m: Resolved, dtype: str = "float16") -> tuple[Table, dict, list
                      f"MobileNetV2 Table 3 gives {V2_TABLE3_MAX[m.name]} (thousand bytes) at 16-bit "
                      "activations; run with --dtype float16 (the default) to compare.")
     title = f"Activation memory, MobileNetV2 Table 3 accounting ({dtype})"
-    return Table(cols, rows, title=title, row_styles=[None] * (len(rows) - 1) + ["bold"]), data, notes
+    return Table(cols, rows, title=title, row_styles=[None] * (len(rows) - 1) + ["bold"],
+                 name="memory", json_path="memory.rows"), data, notes
 
 
 def _table3_note(m: Resolved, fp, alt) -> str:
@@ -140,17 +142,19 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
     pub = pubs[0] if pubs else None
     rows = [{"quantity": "MACs", "value": m.macs, "human": human(m.macs),
              "convention": "conv + FC multiply-accumulates, no bias (papers' mult-adds)",
-             "published": f"{pub.macs_m:g}M" if pub else ""},
+             "paper_millions": pub.macs_m if pub else None},
             {"quantity": "FLOPs", "value": 2 * m.macs, "human": human(2 * m.macs),
-             "convention": "2 × MACs", "published": ""}]
+             "convention": "2 × MACs", "paper_millions": None}]
     for name, (_, doc) in PARAM_CONVENTIONS.items():
         rows.append({"quantity": f"params ({name})", "value": conventions[name],
                      "human": human(conventions[name]), "convention": doc,
-                     "published": f"{pub.params_m:g}M" if pub and name == "weights" else ""})
-    cols = [Column("quantity", "quantity", style="bold"), Column("value", "exact", "right", integer),
-            Column("human", "≈", "right"), Column("published", "paper", "right"),
-            Column("convention", "convention")]
-    tables = [Table(cols, rows, title=title)]
+                     "paper_millions": pub.params_m if pub and name == "weights" else None})
+    cols = [Column("quantity", "quantity", style="bold", primary=True),
+            Column("value", "exact", "right", integer),
+            Column("human", "≈", "right", machine=False),
+            Column("paper_millions", "paper", "right", _millions),
+            Column("convention", "convention", wrap=True, secondary=True)]
+    tables = [Table(cols, rows, title=title, name="summary")]
     notes = []
     if pub:
         notes.append(f"paper: {pub.macs_m:g}M mult-adds, {pub.params_m:g}M params"
@@ -162,20 +166,23 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
     if pub and cites_v2_table4(pub.source):  # that table misprints MobileNetV1: say so
         notes.append(EXPLAINED["v1@v2_table4"])
     if per_layer:
-        lcols = [Column("id", "layer", style="bold"), Column("kind", "kind"),
-                 Column("in_shape", "input", text=_shape), Column("out_shape", "output", text=_shape),
-                 Column("kernel", "kernel"), Column("stride", "s", "right"), Column("groups", "g", "right"),
+        lcols = [Column("id", "layer", style="bold", primary=True), Column("kind", "kind", primary=True),
+                 Column("in_shape", "input", text=_shape, secondary=True),
+                 Column("out_shape", "output", text=_shape),
+                 Column("kernel", "kernel", secondary=True),
+                 Column("stride", "s", "right", secondary=True),
+                 Column("groups", "g", "right", secondary=True),
                  Column("macs", "MACs", "right", integer), Column("params", "params", "right", integer),
                  Column("share", "% MACs", "right", percent)]
         shown = [r for r, l in zip(data["layers"], m.layers) if l.kind in SHOWN_KINDS]
         tables.append(Table(lcols, shown, title="Per layer (BN, activations and flatten omitted "
-                            "here: no MACs; --format json lists every layer)"))
+                            "here: no MACs; --format json lists every layer)", name="layers"))
         if m.name in PER_LAYER_NOTES:
             notes.append(f"erratum: {PER_LAYER_NOTES[m.name]}")
     if types:
         trows = by_type(m)
         data["by_type"] = trows
-        tcols = [Column("type", "type", style="bold"), Column("macs", "MACs", "right", integer),
+        tcols = [Column("type", "type", style="bold", primary=True), Column("macs", "MACs", "right", integer),
                  Column("macs_share", "% MACs", "right", percent),
                  Column("params", "weights", "right", integer),
                  Column("params_share", "% params", "right", percent)]
@@ -183,7 +190,8 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
             tcols += [Column("paper_macs_share", "paper % MACs", "right", percent),
                       Column("paper_params_share", "paper % params", "right", percent)]
             notes.append(EXPLAINED["v1_table2"])
-        tables.append(Table(tcols, trows, title="By layer type (the MobileNet paper's Table 2)"))
+        tables.append(Table(tcols, trows, title="By layer type (the MobileNet paper's Table 2)",
+                            name="by_type"))
     if memory is not None:
         table, data["memory"], more = memory_table(m, memory)
         tables.append(table)
@@ -195,21 +203,28 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
                                 "mismatches": [vars(c) for c in v.mismatches],
                                 "unsupported": v.unsupported}
         if per_layer or not v.ok:
-            vcols = [Column("id", "layer", style="bold"), Column("symbolic_macs", "symbolic", "right", integer),
+            vcols = [Column("id", "layer", style="bold", primary=True),
+                     Column("symbolic_macs", "symbolic", "right", integer),
                      Column("hook_macs", "hooks", "right", integer), Column("aten_macs", "aten", "right", integer),
                      Column("symbolic_params", "params", "right", integer),
                      Column("hook_params", "hook params", "right", integer),
                      Column("ok", "", "center", lambda ok: "✓" if ok else "✗")]
             vrows = [vars(c) | {"ok": c.ok} for c in v.checks if c.kind in SHOWN_KINDS]
             tables.append(Table(vcols, vrows, title="Three-way check: symbolic = hooks = aten "
-                                "(FlopCounterMode FLOPs/2)"))
+                                "(FlopCounterMode FLOPs/2)", name="verification"))
         notes.append(
             f"verified on {len(v.checks)} layers (meta device): symbolic = forward hooks = "
             f"FlopCounterMode, torch parameters {v.torch_params:,} = params (bn)"
             if v.ok else f"MISMATCH on {len(v.mismatches)} layers: "
             + ", ".join(c.id for c in v.mismatches[:8]))
     data["notes"] = list(notes)  # every note the table shows, in the JSON too
-    return Report(tables, data, notes)
+    main = ("layers" if per_layer else "by_type" if types else "memory" if memory is not None
+            else "summary")
+    return Report(tables, data, notes, main=main)
+
+
+def _millions(v) -> str:
+    return f"{v:g}M" if v is not None and v != "" else ""
 
 
 def models_report() -> Report:
@@ -222,18 +237,21 @@ def models_report() -> Report:
         p = pub[0] if pub else None
         rows.append({"model": name, "title": arch.title, "resolution": m.resolution, "macs": m.macs,
                      "params": m.params(),
-                     "paper_macs": f"{p.macs_m:g}M" if p else "", "paper_params": f"{p.params_m:g}M" if p else "",
+                     "paper_macs_millions": p.macs_m if p else None,
+                     "paper_params_millions": p.params_m if p else None,
                      "top1": p.top1 if p else None, "options": ", ".join(arch.options),
                      "published": [vars(r) for r in arch.published]})
-    cols = [Column("model", "model", style="bold"), Column("title", "architecture"),
+    cols = [Column("model", "model", style="bold", primary=True),
+            Column("title", "architecture", wrap=True, secondary=True),
             Column("resolution", "px", "right"),
             Column("macs", "MACs", "right", integer), Column("params", "weights", "right", integer),
-            Column("paper_macs", "paper MACs", "right"), Column("paper_params", "paper params", "right"),
-            Column("top1", "top-1 %", "right", lambda v: f"{v:g}" if v else ""),
-            Column("options", "extra options")]
+            Column("paper_macs_millions", "paper MACs", "right", _millions),
+            Column("paper_params_millions", "paper params", "right", _millions),
+            Column("top1", "top-1 %", "right", lambda v: f"{v:g}" if v else "", secondary=True),
+            Column("options", "extra options", wrap=True, secondary=True)]
     notes = ["every model takes --alpha and --resolution / --rho.",
              "paper columns: the first paper to print the model; `costcalc papers` shows every "
              "published figure with its status (exact, rounded, truncated, explained, erratum).",
              EXPLAINED["v1@v2_table4"]]
-    return Report([Table(cols, rows, title="Registered architectures (α=1, default resolution)")],
-                  {"models": rows, "notes": notes}, notes)
+    return Report([Table(cols, rows, title="Registered architectures (α=1, default resolution)",
+                         name="models")], {"models": rows, "notes": notes}, notes)

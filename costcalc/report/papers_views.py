@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from .tables import Column, Report, Table, integer
+
+
+def _slug(title: str) -> str:
+    """A table's --table name from its title: 'MobileNet v1 (arXiv 1704.04861) · Table 6' ->
+    'mobilenet_v1_table_6'."""
+    title = re.sub(r"\(arXiv [^)]*\)", "", title)
+    return re.sub(r"\W+", "_", title.lower()).strip("_")[:48]
 
 STATUS_DOC = {
     "exact": "the printed figure is the count",
@@ -41,19 +50,23 @@ def papers_report(sources: list[str] | None = None, statuses: list[str] | None =
         row["cells"] += 1
         row[c.status] += 1
     used = [k for k in papers.STATUSES if any(r[k] for r in by_source.values())] or ["exact"]
-    ocols = [Column("source", "source", style="bold"), Column("cells", "cells", "right")] + [
+    ocols = [Column("source", "source", style="bold", primary=True), Column("cells", "cells", "right")] + [
         Column(k, k, "right", lambda v: str(v) if v else "") for k in used]
-    tables.append(Table(ocols, list(by_source.values()), title=summary_line(s)))
-    cols = [Column("row", "row", style="bold"), Column("quantity", "quantity"),
-            Column("published", "published", "right"), Column("shown", "costcalc (exact)", "right"),
-            Column("status", "status"), Column("note", "note")]
+    tables.append(Table(ocols, list(by_source.values()), title=summary_line(s), name="by_source",
+                        json_path=""))
+    cols = [Column("row", "row", style="bold", primary=True),
+            Column("quantity", "quantity", wrap=True, secondary=True),
+            Column("published", "published", "right", wrap=True),
+            Column("costcalc", "costcalc (exact)", "right", wrap=True, display="costcalc_text"),
+            Column("status", "status", primary=True), Column("note", "note", wrap=True)]
     groups: dict[str, list] = {}
     for c in shown:
         groups.setdefault(c.group, []).append(c)
     for group, cs in groups.items():
-        rows = [{"row": c.row, "quantity": c.quantity, "published": c.published, "shown": c.shown,
+        rows = [{"row": c.row, "quantity": c.quantity, "published": c.published,
+                 "costcalc": c.value, "costcalc_text": c.shown,
                  "status": c.status, "note": "" if c.note == "exact" else c.note} for c in cs]
-        tables.append(Table(cols, rows, title=group))
+        tables.append(Table(cols, rows, title=group, name=_slug(group), json_path="cells"))
     data = {"summary": s, "statuses": STATUS_DOC, "cells": [c.to_dict() for c in shown],
             "sources": papers.sources(), "not_sourced": papers.not_sourced()}
     notes = [summary_line(s) + ".",
@@ -65,9 +78,10 @@ def papers_report(sources: list[str] | None = None, statuses: list[str] | None =
         notes.append(_block_sum_note(bs))
         table3, data["v2_table3_rows"] = _table3_rows()
         tables.append(table3)
-        tables.append(Table([Column("key", "key", style="bold"), Column("name", "source"),
-                             Column("reference", "reference")], papers.sources(),
-                            title="Sources: every cell's paper or release"))
+        tables.append(Table([Column("key", "key", style="bold", primary=True),
+                             Column("name", "source", wrap=True),
+                             Column("reference", "reference", wrap=True)], papers.sources(),
+                            title="Sources: every cell's paper or release", name="sources"))
         notes += [f"not sourced: {n}" for n in papers.not_sourced()]
     data["notes"] = notes
     return Report(tables, data, notes)
@@ -78,7 +92,7 @@ def _block_sum_table(bs) -> Table:
             Column("d_in", "d'", "right"), Column("d_out", "d''", "right"), Column("t", "t", "right"),
             Column("s", "s", "right"), Column("formula", "h·w·d'·t·(d'+k²+d'')", "right", integer),
             Column("exact", "exact", "right", integer), Column("gap", "formula − exact", "right", integer),
-            Column("why", "why")]
+            Column("why", "why", wrap=True)]
     out = sum(bs.outside.values())
     gap = bs.formula_total - bs.blocks_exact
     rows = list(bs.rows) + [
@@ -89,7 +103,8 @@ def _block_sum_table(bs) -> Table:
         {"block": "net", "formula": bs.formula_total + out, "exact": bs.network, "gap": gap,
          "why": f"= {bs.stride2_overcount:,} (stride 2) + {bs.no_expand_overcount:,} (t = 1)"}]
     return Table(cols, rows, title="MobileNet v2 §3.3: the block formula h·w·d'·t·(d' + k² + d'') "
-                 "summed over MobileNetV2, against the exact count (k = 3, h = the block's input side)")
+                 "summed over MobileNetV2, against the exact count (k = 3, h = the block's input side)",
+                 name="v2_block_sum", json_path="v2_block_sum.blocks")
 
 
 def _block_sum_data(bs) -> dict:
@@ -130,19 +145,27 @@ def _table3_rows():
                     rows[t.side] = type(fp.rows[0])(t.side, t, t.values, 2 * t.values)
         per[label] = rows
     sides = sorted({s for rows in per.values() for s in rows}, reverse=True)
+    keys = {label: name for name, _, label in nets}
     out = []
-    for side in sides:
+    for side in sides:  # raw numbers: channels, and Kb = 1000 B of the largest tensor
         row = {"resolution": f"{side}×{side}"}
         for label, rows in per.items():
             r = rows.get(side)
-            row[label] = f"{r.largest.shape[0]:,} / {r.bytes / 1000:,.1f}" if r else "—"
+            row[f"{keys[label]}_channels"] = r.largest.shape[0] if r else None
+            row[f"{keys[label]}_kb"] = r.bytes / 1000 if r else None
         out.append(row)
     maxrow = {"resolution": "max"}
     for label, rows in per.items():
-        maxrow[label] = f"{max(r.bytes for r in rows.values()) / 1000:,.1f}K"
+        maxrow[f"{keys[label]}_channels"] = None
+        maxrow[f"{keys[label]}_kb"] = max(r.bytes for r in rows.values()) / 1000
     out.append(maxrow)
-    cols = [Column("resolution", "resolution", style="bold")] + [Column(l, f"{l}: channels / Kb", "right")
-                                                                for _, _, l in nets]
+    kb = lambda v: "—" if v is None else f"{v:,.1f}"  # noqa: E731
+    ch = lambda v: "" if v is None else f"{v:,}"  # noqa: E731
+    cols = [Column("resolution", "resolution", style="bold", primary=True)]
+    for _, _, label in nets:
+        cols += [Column(f"{keys[label]}_channels", f"{label} channels", "right", ch),
+                 Column(f"{keys[label]}_kb", f"{label} Kb", "right", kb)]
     title = ("MobileNetV2 Table 3's accounting, per resolution, as costcalc counts it (largest tensor "
              "materialized, 16-bit, Kb = 1000 B; V2 streamed as its §5, ShuffleNet's first conv streamed)")
-    return Table(cols, out, title=title, row_styles=[None] * (len(out) - 1) + ["bold"]), out
+    return Table(cols, out, title=title, row_styles=[None] * (len(out) - 1) + ["bold"],
+                 name="v2_table3", json_path="v2_table3_rows"), out

@@ -12,12 +12,13 @@ the exact count, and the separable/standard ratio 1/N + 1/Dk² of §3.1.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import os  # noqa: F401  (tests patch plots.os / plots.tempfile: the same modules files uses)
+import tempfile  # noqa: F401
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import CostcalcError
+from .files import atomic, check_writable
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -46,47 +47,18 @@ def chart_format(path) -> str:
 
 def check_target(path) -> Path:
     """Fail early, before any work: a known extension and an existing, writable directory."""
-    path = Path(path)
     chart_format(path)
-    folder = path.parent
-    if path.is_dir():
-        raise CostcalcError(f"cannot write {path}: it is a directory")
-    if not folder.is_dir():
-        why = "is not a directory" if folder.exists() else "does not exist"
-        raise CostcalcError(f"cannot write {path}: {folder} {why}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise CostcalcError(f"cannot write {path}: directory {folder} is not writable")
-    return path
+    return check_writable(path)
 
 
 def save(fig, path) -> Path:
-    """Write ``fig`` to ``path`` atomically: a temp file in the same directory, then os.replace.
-
-    A failure at any step removes the temp file and leaves any earlier ``path`` untouched; the
-    error is one CostcalcError line.
-    """
+    """Write ``fig`` to ``path`` atomically (:func:`costcalc.report.files.atomic`): a failure
+    at any step leaves any earlier ``path`` untouched and no temp file; one CostcalcError line."""
     path = check_target(path)
     fmt = chart_format(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise CostcalcError(f"cannot write {path}: {e.strerror or e}") from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a chart is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
-            fig.savefig(f, format=fmt, dpi=DPI, metadata=metadata)
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise CostcalcError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
+    with atomic(path) as f:
+        metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+        fig.savefig(f, format=fmt, dpi=DPI, metadata=metadata)
     return path
 
 
