@@ -53,7 +53,7 @@ def _coverage_notes(p, results: dict) -> list[str]:
     if p.unsupported_modules and any(n in ("paper", "all-ops") for n in results):
         names = ", ".join(f"{n} ({t})" for n, t in list(p.unsupported_modules.items())[:8])
         more = len(p.unsupported_modules) - 8
-        notes.append(f"no costcalc module rule (counted from their aten ops instead): {names}"
+        notes.append(f"no module rule (counted from their aten ops instead): {names}"
                      + (f" and {more} more" if more > 0 else ""))
     short = [n for n, r in results.items() if not r.exact]
     for n in short:
@@ -131,8 +131,8 @@ def profile(
             "coverage": _coverage_json(result), "unattributed": p.unattributed,
             "unsupported_modules": p.unsupported_modules}
     summary = Table([Column("quantity", "quantity", primary=True),
-                     Column("value", "value", "right", _cell), Column("at", "at")], [
-        {"quantity": f"total ({name})", "value": _bound(total, result.exact)},
+                     Column("value", "value", "right", integer, display="value_text"), Column("at", "at")], [
+        {"quantity": f"total ({name})", "value": total, "value_text": _bound(total, result.exact)},
         *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
         {"quantity": "parameters", "value": p.total_params},
         {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
@@ -183,7 +183,8 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
     results = conventions.evaluate(p)
     t = {n: r.by_category for n, r in results.items()}
     rows = [{"category": _LABELS[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
-    rows.append({"category": "total", **{n: _bound(r.total, r.exact) for n, r in results.items()}})
+    rows.append({"category": "total", **{n: r.total for n, r in results.items()},
+                 **{f"{n}_text": _bound(r.total, r.exact) for n, r in results.items()}})
     styles = [None] * len(CATEGORIES) + ["bold"]
     data = {"target": p.label, "input": list(p.input_shape), "device": device, "by_convention": t,
             "totals": {n: r.total for n, r in results.items()},
@@ -203,8 +204,9 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
                 row_tool[n], row_check[n] = o.error.split(":")[0], ""
             else:
                 theirs = int(o.total) if float(o.total).is_integer() else o.total
-                diff = r.total - theirs
-                row_tool[n], row_check[n] = theirs, "✓" if diff == 0 else f"{diff:+,}"
+                diff = r.total - theirs  # the raw difference for machines, ✓ or +1,234 for people
+                row_tool[n], row_check[n] = theirs, diff
+                row_check[f"{n}_text"] = "✓" if diff == 0 else f"{diff:+,}"
             data["installed"][n] = {"version": o.version, "total": o.total, "device": o.device,
                                     "error": o.error, "equal": o.total is not None and r.total == o.total}
         rows += [row_tool, row_check]
@@ -213,6 +215,7 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
         notes.append("installed tool: each tool's own total, run on a fresh model instance "
                      "(check: ✓ equal, else costcalc − tool); —: costcalc's own convention.")
         notes += [f"{n} {o.version}: {o.error}" for n, o in failed.items()]
-    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", _cell) for n in t]
+    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", _cell, display=f"{n}_text")
+                                                               for n in t]
     emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)} on {device}: counts by convention",
                        row_styles=styles, name="by_category", json_path="")], data, notes), fmt)
