@@ -46,7 +46,7 @@ def exact_div(a, b):
 def conv_type(c_in: int, groups: int, kernel: tuple) -> str:
     """What a convolution is: 'depthwise' (groups = input channels > 1), 'grouped'
     (1 < groups < input channels), 'pointwise' (1×1…, groups 1) or 'conv' (a full k×k)."""
-    if groups == c_in and c_in > 1:
+    if groups == c_in and (c_in > 1 if _is_int(c_in) else True):  # symbolic c_in: depthwise
         return "depthwise"
     if groups > 1:
         return "grouped"

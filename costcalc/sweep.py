@@ -290,7 +290,7 @@ def _per_cell(name, alphas, resolutions, growth_rate, on_step):
 
 def reference(name: str, growth_rate: int | None = None) -> Resolved:
     """The architecture at α = 1 and its default resolution: the α²ρ² law's anchor."""
-    return resolve_model(name, 1.0, ARCHS[name].default_resolution, growth_rate=growth_rate)
+    return resolve_model(name, 1.0, get(name).default_resolution, growth_rate=growth_rate)
 
 
 def scaling_law(sw: Sweep) -> np.ndarray:
@@ -308,8 +308,9 @@ def published_points(name: str) -> list[dict]:
         if ref.top1 is None:
             continue
         m = resolve_model(name, ref.alpha, ref.resolution)
-        out.append({"model": name, "title": ARCHS[name].title,
-                    "default_resolution": ARCHS[name].default_resolution, "alpha": ref.alpha,
+        arch = get(name)
+        out.append({"model": name, "title": arch.title,
+                    "default_resolution": arch.default_resolution, "alpha": ref.alpha,
                     "resolution": ref.resolution, "macs": m.macs, "params": m.params(),
                     "top1": ref.top1, "paper_macs_m": ref.macs_m, "paper_params_m": ref.params_m,
                     "source": ref.source})
@@ -326,7 +327,7 @@ def chart(sw: Sweep, kind: str, convention: str = "weights"):
     from .report import plots
 
     check_chart(sw.model, kind)
-    title = ARCHS[sw.model].title
+    title = get(sw.model).title
     if kind == "macs-params":
         return plots.macs_params(sw.frame(convention), f"{title}: MACs vs parameters",
                                  PARAM_CONVENTIONS[convention][1])

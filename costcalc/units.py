@@ -52,3 +52,33 @@ def dtype_bytes(dtype: str) -> int:
         return DTYPE_BYTES[dtype]
     except KeyError:
         raise CostcalcError(f"--dtype must be one of {', '.join(DTYPE_BYTES)}, got {dtype!r}") from None
+
+
+_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+MAX_COUNT = 10**18
+
+
+def parse_count(text: str, option: str = "--max-macs") -> int:
+    """'150M' -> 150_000_000; '2.5M', '1.5G', '600k', '150e6', '150,000,000' alike. A whole,
+    positive count, or one CostcalcError line (never eval)."""
+    import re
+    from decimal import Decimal, InvalidOperation
+
+    from .errors import CostcalcError
+
+    s = (text or "").strip().replace(",", "").replace("_", "")
+    m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMgGtT]?)", s)
+    if not m:
+        raise CostcalcError(f"{option}: expected a count such as 150M, 2.5M, 1.2G or 600000, "
+                            f"got {text!r}")
+    try:
+        value = Decimal(m.group(1)) * _SUFFIX[m.group(2).lower()]
+    except InvalidOperation:
+        raise CostcalcError(f"{option}: {text!r} is not a number") from None
+    if value > MAX_COUNT:
+        raise CostcalcError(f"{option}: {text!r} is not a count costcalc takes (at most 1e18)")
+    if value != value.to_integral_value():
+        raise CostcalcError(f"{option}: {text!r} is not a whole count ({value})")
+    if value <= 0:
+        raise CostcalcError(f"{option}: must be positive, got {text!r}")
+    return int(value)

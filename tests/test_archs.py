@@ -14,7 +14,7 @@ import math
 import pytest
 
 from costcalc.archs import ARCHS, resolve_model
-from costcalc.archs import dense_mobilenet
+from costcalc.archs.spec import loads
 from costcalc.archs.published import EXPLAINED, PUBLISHED, V1_TABLE2
 from costcalc.errors import CostcalcError
 from costcalc.report.model_views import by_type, explanation
@@ -394,37 +394,39 @@ def test_dense1_connectivity():
     assert m.layer("pool").in_shape == (1024, 7, 7)
 
 
-def _tiny(resolution=32, c0=24):
+def _dense(*blocks: str, resolution=32, c0=24):
+    """A stem conv, then the given [[layers]] bodies, built by the spec decoder."""
+    text = f'name = "tiny"\n[[layers]]\nblock = "conv"\nid = "stem"\nc = {c0}\n'
+    text += "".join(f"[[layers]]\n{b}\n" for b in blocks)
     r = Resolver(resolution=resolution, width_rule="none")
-    r.conv_bn_act("stem", c0, 3)
+    loads(text).build(r)
     return r
 
 
 def test_dense_block_and_transition_channels():
     c0, L, k = 24, 4, 12
-    r = _tiny(c0=c0)
-    out = dense_mobilenet.dense_block(r, "db", layers=L, growth_rate=k)
-    assert r.shape(out) == (c0 + L * k, 32, 32)  # 24 + 4·12 = 72
-    # layer i reads c0 + (i−1)·k channels; its bottleneck emits 4k, its 3×3 conv emits k
+    r = _dense(f'block = "dense_block"\nid = "db"\nunits = {L}\ngrowth = {k}',
+               'block = "transition"\nid = "t1"',
+               'block = "transition"\nid = "t2"\ncompression = 1.0', c0=c0)
+    assert r.shape("db_out") == (c0 + L * k, 32, 32)  # 24 + 4·12 = 72
+    # unit i reads c0 + (i−1)·k channels; its bottleneck emits 4k, its 3×3 conv emits k
     for i in range(1, L + 1):
-        assert r.shape(f"db_l{i}_cat" if i > 1 else "stem_relu")[0] == c0 + (i - 1) * k
-        assert r.shape(f"db_l{i}_bottleneck")[0] == 4 * k
-        assert r.shape(f"db_l{i}_conv")[0] == k
-    # bottleneck of layer 3: (24 + 2·12)·48·32·32 = 2,359,296 MACs
-    assert next(l for l in r.layers if l.id == "db_l3_bottleneck").cost.macs == 48 * 48 * 32 * 32
-    t = dense_mobilenet.transition(r, "t1")
-    assert r.shape(t) == ((c0 + L * k) // 2, 16, 16)  # compression 0.5, side halved
-    t2 = dense_mobilenet.transition(r, "t2", compression=1.0)
-    assert r.shape(t2) == (36, 8, 8)
+        assert r.shape(f"db_u{i}_cat" if i > 1 else "stem_relu")[0] == c0 + (i - 1) * k
+        assert r.shape(f"db_u{i}_bottleneck")[0] == 4 * k
+        assert r.shape(f"db_u{i}_conv")[0] == k
+    # bottleneck of unit 3: (24 + 2·12)·48·32·32 = 2,359,296 MACs
+    assert next(l for l in r.layers if l.id == "db_u3_bottleneck").cost.macs == 48 * 48 * 32 * 32
+    assert r.shape("t1_pool") == ((c0 + L * k) // 2, 16, 16)  # compression 0.5, side halved
+    assert r.shape("t2_pool") == (36, 8, 8)
 
 
 def test_dense_block_without_bottleneck():
-    r = _tiny(resolution=16, c0=8)
-    out = dense_mobilenet.dense_block(r, "db", 3, 4, bottleneck=False)
-    assert r.shape(out) == (8 + 3 * 4, 16, 16)
+    r = _dense('block = "dense_block"\nid = "db"\nunits = 3\ngrowth = 4\nbottleneck = 0',
+               resolution=16, c0=8)
+    assert r.shape("db_out") == (8 + 3 * 4, 16, 16)
     assert not any("bottleneck" in l.id for l in r.layers)
-    # layer 2's 3×3 conv: 3·3·(8+4)·4·16·16 = 110,592
-    assert next(l for l in r.layers if l.id == "db_l2_conv").cost.macs == 9 * 12 * 4 * 16 * 16
+    # unit 2's 3×3 conv: 3·3·(8+4)·4·16·16 = 110,592
+    assert next(l for l in r.layers if l.id == "db_u2_conv").cost.macs == 9 * 12 * 4 * 16 * 16
 
 
 # -- registry and user errors ----------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from costcalc.archs import resolve_model
-from costcalc.archs.shufflenet import STAGE2
+
+STAGE2 = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}  # ShuffleNet Table 1: stage 2's channels at 1×
 
 
 # -- closed forms -----------------------------------------------------------------------------

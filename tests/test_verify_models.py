@@ -20,7 +20,7 @@ from costcalc.counting.hooks import HookCounter, count  # noqa: E402
 from costcalc.counting.verify import Verification, verify_model  # noqa: E402
 from costcalc.nn.build import build_model  # noqa: E402
 from costcalc.resolve import Resolved, Resolver  # noqa: E402
-from costcalc.archs import dense_mobilenet  # noqa: E402
+from costcalc.archs.spec import loads  # noqa: E402
 
 
 # -- the three-way check over the registry ---------------------------------------------------
@@ -78,11 +78,27 @@ def test_batch_scales_every_column():
 def test_custom_spec_with_dense_block_and_transition_verifies():
     # avg_pool (the transition's) is in no registered architecture; check it here.
     r = Resolver(resolution=32, width_rule="none")
-    r.conv_bn_act("stem", 16, 3)
-    dense_mobilenet.dense_block(r, "db", 3, 8)
-    dense_mobilenet.transition(r, "t")
-    r.global_pool("pool")
-    r.fc("fc", 10)
+    loads("""name = "tiny"
+[[layers]]
+block = "conv"
+id = "stem"
+c = 16
+[[layers]]
+block = "dense_block"
+id = "db"
+units = 3
+growth = 8
+[[layers]]
+block = "transition"
+id = "t"
+[[layers]]
+block = "global_pool"
+id = "pool"
+[[layers]]
+block = "fc"
+id = "fc"
+classes = 10
+""").build(r)
     m = Resolved("tiny", 1.0, 32, tuple(r.layers), {})
     v = verify_model(m)
     assert v.ok, v.mismatches

@@ -141,6 +141,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Each module registers its commands on `app`; order here is the order in --help.
-from . import analytic, model, sweep, check, profile, roofline, bench  # noqa: E402,F401
+from . import analytic, model, sweep, fit, check, profile, roofline, bench  # noqa: E402,F401
 from . import export  # noqa: E402,F401
 from . import papers  # noqa: E402,F401

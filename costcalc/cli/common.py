@@ -76,11 +76,12 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
                       "people; json and csv for machines (raw numbers; shares as fractions of 1 "
                       "to 6 decimals); markdown or latex for documents.", case_sensitive=False)]
 ModelArg = Annotated[str, typer.Argument(metavar="NAME", autocompletion=names(_model_names),
-                     help="A registered architecture (see `costcalc models`).")]
+                     help="A registered architecture (see `costcalc models`) or a spec file "
+                          "(path/to/net.toml).")]
 TargetArg = Annotated[str, typer.Argument(
     metavar="TARGET", autocompletion=names(_targets),
-    help="A registered architecture, path/to/file.py:callable, package.module:callable, "
-         "torchvision:NAME, timm:NAME or model.onnx.")]
+    help="A registered architecture, a spec file net.toml, path/to/file.py:callable, "
+         "package.module:callable, torchvision:NAME, timm:NAME or model.onnx.")]
 AlphaOpt = Annotated[float, typer.Option("--alpha", "-a", help="Width multiplier α.")]
 ResolutionOpt = Annotated[Optional[int], typer.Option("--resolution", "-r",
                           help="Input side in pixels (default 224).")]

@@ -25,15 +25,37 @@ def model(
                       "(MobileNetV2 paper Table 3 accounting).")] = False,
     dtype: Annotated[Optional[Dtype], typer.Option("--dtype", help="Bytes per activation for "
                      "--memory: float16 (default, the paper's), float32, bfloat16, int8.")] = None,
+    formula: Annotated[bool, typer.Option("--formula", help="MACs(α, ρ) and params(α) as closed "
+                       "forms by monomial (sympy; channel rounding ignored), checked at "
+                       "--alpha / --resolution.")] = False,
+    latex: Annotated[bool, typer.Option("--latex", help="With --formula: LaTeX (the same as "
+                     "--format latex).")] = False,
     fmt: FormatOpt = Format.table,
 ):
-    """Exact MACs and parameters of a registered architecture, beside the paper's figures."""
+    """Exact MACs and parameters of an architecture (a registered name or a spec file .toml),
+    beside the paper's figures."""
     from ..archs import resolve_model
     from ..errors import CostcalcError, VerificationError
     from ..report.model_views import model_report
 
     from ..units import dtype_bytes
 
+    if latex and not formula:
+        raise CostcalcError("--latex applies to --formula (for any report: --format latex)")
+    if formula:
+        other = [o for o, on in (("--per-layer", per_layer), ("--by-type", by_type),
+                                 ("--verify", verify), ("--memory", memory)) if on]
+        if other:
+            raise CostcalcError(f"--formula shows the closed form; drop {', '.join(other)}")
+        if latex and fmt not in (Format.table, Format.latex):
+            raise CostcalcError(f"--latex and --format {fmt.value}: choose one")
+        m = resolve_model(name, alpha, resolution, rho, growth_rate)
+        from ..formula import formula as closed_form
+        from ..report.formula_views import formula_report
+
+        f = closed_form(name, growth_rate)
+        emit(formula_report(f, m.alpha, m.resolution, growth_rate), Format.latex if latex else fmt)
+        return
     if dtype is not None and not memory:
         raise CostcalcError("--dtype applies to --memory only (add --memory)")
     dtype = "float16" if dtype is None else dtype

@@ -103,11 +103,11 @@ def sweep(
 
 
 def _sweep_report(sw, convention: str) -> Report:
-    from ..archs import ARCHS
+    from ..archs import get
     from ..resolve import PARAM_CONVENTIONS
     from ..sweep import reference
 
-    arch = ARCHS[sw.model]
+    arch = get(sw.model)
     ref = reference(sw.model, sw.options.get("growth_rate"))
     cells = sw.rows(convention)
     pubs = {(r.alpha, r.resolution): r for r in arch.published}

@@ -53,7 +53,8 @@ def verify_model(resolved: Resolved, batch: int = 1) -> Verification:
     from ..nn.build import build_model
 
     model = build_model(resolved)
-    shape = (batch, 3, resolved.resolution, resolved.resolution)
+    c = next((l.in_shape[0] for l in resolved.layers if "input" in l.inputs), 3)
+    shape = (batch, c, resolved.resolution, resolved.resolution)
     counter = hooks.count(model, shape, shape_rules=False)  # torch's shapes
     records = counter.by_name()
     aten_macs = aten.count_macs(model, shape)

@@ -33,7 +33,7 @@ def build_compare_row(layer: str, st, groups: int = 1) -> tuple[nn.Module, tuple
 
 
 ACTIVATIONS = {"relu": nn.ReLU, "relu6": nn.ReLU6, "hardswish": nn.Hardswish,
-               "hardsigmoid": nn.Hardsigmoid, "sigmoid": nn.Sigmoid}
+               "hardsigmoid": nn.Hardsigmoid, "sigmoid": nn.Sigmoid, "silu": nn.SiLU}
 
 
 def _module(layer) -> nn.Module:
@@ -81,6 +81,11 @@ class GraphNet(nn.Module):
         super().__init__()
         self.plan = [(l.id, tuple(l.inputs)) for l in resolved_layers]
         for l in resolved_layers:
+            if hasattr(self, l.id):  # a spec's id such as "forward" or "training"
+                from ..errors import CostcalcError
+
+                raise CostcalcError(f"layer id {l.id!r} is a name torch's nn.Module uses; "
+                                    f"rename that layer in the spec")
             self.add_module(l.id, _module(l))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,8 @@
 
 Accepted forms:
 
-- a registered architecture name (``mobilenet_v2``), built from its resolved spec;
+- a registered architecture name (``mobilenet_v2``) or a spec file (``my_net.toml``), built
+  from its resolved spec;
 - ``path/to/file.py:callable`` — the file is executed as a module (the user asked for it);
 - ``package.module:callable`` — imported with :func:`importlib.import_module`;
 - ``torchvision:NAME`` / ``timm:NAME`` — only when those packages are installed;
@@ -47,11 +48,12 @@ def parse_target(text: str) -> Target:
         raise CostcalcError("empty TARGET")
     if text.lower().endswith(".onnx"):
         return Target("onnx", text)
-    if ":" not in text:
-        from ..archs import ARCHS, get
+    from ..archs import ARCHS, get, is_spec_path
 
-        if text in ARCHS:
-            return Target("arch", text)
+    if text in ARCHS or (text.lower().endswith(".toml") and is_spec_path(text)):
+        get(text)  # a spec file is read and checked now: one line if it is bad
+        return Target("arch", text)
+    if ":" not in text:
         if text.endswith(".py"):
             raise CostcalcError(f"{text!r}: name the callable too, {_suggest(text)}")
         get(text)  # raises 'unknown model ... did you mean'
@@ -129,9 +131,15 @@ def user_code():
 
 
 def check_input(t: Target, shape: tuple) -> None:
-    """Registered architectures take square RGB batches: N,3,H,H."""
-    if t.kind == "arch" and (len(shape) != 4 or shape[1] != 3 or shape[2] != shape[3]):
-        raise CostcalcError(f"{t.label} takes --input N,3,H,H (a batch of square RGB images), "
+    """Registered architectures take square batches of their input channels: N,C,H,H."""
+    if t.kind != "arch":
+        return
+    from ..archs import get
+
+    c = get(t.where).in_channels
+    if len(shape) != 4 or shape[1] != c or shape[2] != shape[3]:
+        what = "RGB images" if c == 3 else f"{c}-channel images"
+        raise CostcalcError(f"{t.label} takes --input N,{c},H,H (a batch of square {what}), "
                             f"got {','.join(map(str, shape))}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..archs import ARCHS
+from ..archs import ARCHS, get
 from ..archs.published import EXPLAINED, V1_TABLE2, V2_TABLE3_MAX, cites_v2_table4
 from ..resolve import PARAM_CONVENTIONS, Resolved
 from ..units import human
@@ -19,7 +19,7 @@ def _shape(s) -> str:
 
 
 def published_for(m: Resolved):
-    return [r for r in ARCHS[m.name].published
+    return [r for r in get(m.name).published
             if abs(r.alpha - m.alpha) < 1e-9 and r.resolution == m.resolution]
 
 
@@ -127,7 +127,7 @@ PER_LAYER_NOTES = {name: EXPLAINED["v1_table1"] for name in ("mobilenet_v1", "mo
 
 def model_report(m: Resolved, per_layer=False, types=False, verification=None,
                  memory: str | None = None) -> Report:
-    arch = ARCHS[m.name]
+    arch = get(m.name)
     pubs = published_for(m)
     conventions = {name: m.params(name) for name in PARAM_CONVENTIONS}
     data = {"model": m.name, "title": arch.title, "alpha": m.alpha, "resolution": m.resolution,
@@ -249,7 +249,8 @@ def models_report() -> Report:
             Column("paper_params_millions", "paper params", "right", _millions),
             Column("top1", "top-1 %", "right", lambda v: f"{v:g}" if v else "", secondary=True),
             Column("options", "extra options", wrap=True, secondary=True)]
-    notes = ["every model takes --alpha and --resolution / --rho.",
+    notes = ["every model takes --alpha and --resolution / --rho; every command that takes a "
+             "model takes a spec file too (path/to/net.toml, see examples/specs/).",
              "paper columns: the first paper to print the model; `costcalc papers` shows every "
              "published figure with its status (exact, rounded, truncated, explained, erratum).",
              EXPLAINED["v1@v2_table4"]]

@@ -249,6 +249,61 @@ def accuracy(points, title: str = ""):
     return fig
 
 
+def fit(alphas, resolutions, macs, within, frontier, max_macs: int, budget_text: str,
+        params=None, max_params=None, published=(), title: str = ""):
+    """The α × resolution grid of ``costcalc fit``: cells within budget coloured by MACs ÷
+    budget, the rest greyed, the budget line (MACs = budget, from the exact grid),
+    the Pareto frontier joined, published configurations starred with their top-1.
+    ``macs``, ``within``, ``frontier``, ``params``: [i][j] at alphas[i], resolutions[j] (both
+    ascending); ``published``: dicts with alpha, resolution, top1."""
+    import numpy as np
+
+    A, Rs = np.asarray(alphas, dtype=float), np.asarray(resolutions, dtype=float)
+    M = np.asarray(macs, dtype=float)
+    W, F = np.asarray(within, dtype=bool), np.asarray(frontier, dtype=bool)
+    RR, AA = np.meshgrid(Rs, A)
+    with _style():
+        fig = _figure(7.4, 5.0)
+        ax = fig.add_subplot()
+        size = max(6.0, min(40.0, 2400.0 / max(W.size, 1)))
+        ax.scatter(RR[~W], AA[~W], s=size, marker="x", color="0.75", linewidths=0.8,
+                   label="over budget")
+        if W.any():
+            sc = ax.scatter(RR[W], AA[W], s=size * 1.4, c=M[W] / max_macs, cmap="viridis",
+                            vmin=0, vmax=1, label="within budget")
+            fig.colorbar(sc, ax=ax, label="MACs ÷ budget", pad=0.02)
+        if F.any():
+            fi, fj = np.nonzero(F)
+            order = np.argsort(A[fi])
+            ax.plot(Rs[fj][order], A[fi][order], "-", color="crimson", linewidth=1.3, zorder=3)
+            ax.scatter(Rs[fj], A[fi], s=size * 2.6, facecolors="none", edgecolors="crimson",
+                       linewidths=1.4, zorder=4, label="Pareto frontier")
+        if len(A) > 1 and len(Rs) > 1 and M.min() <= max_macs <= M.max():
+            cs = ax.contour(RR, AA, M, levels=[max_macs], colors="black", linestyles="--",
+                            linewidths=1.1)
+            ax.clabel(cs, fmt={max_macs: budget_text}, fontsize=8)
+            if params is not None and max_params is not None:
+                P = np.asarray(params, dtype=float)
+                if P.min() <= max_params <= P.max():
+                    cp = ax.contour(RR, AA, P, levels=[max_params], colors="0.3", linestyles=":",
+                                    linewidths=1.1)
+                    ax.clabel(cp, fmt={max_params: f"{max_params / 1e6:g}M params"}, fontsize=8)
+        for p in published:
+            ax.scatter([p["resolution"]], [p["alpha"]], marker="*", s=140, color="gold",
+                       edgecolors="black", linewidths=0.6, zorder=5)
+            ax.annotate(f"{p['top1']:g}%", (p["resolution"], p["alpha"]), xytext=(6, 4),
+                        textcoords="offset points", fontsize=7.5)
+        if published:
+            ax.scatter([], [], marker="*", s=140, color="gold", edgecolors="black",
+                       linewidths=0.6, label="published top-1")
+        ax.margins(0.04)
+        ax.set_xlabel("input resolution (pixels per side)")
+        ax.set_ylabel("width multiplier α")
+        ax.set_title(title or f"Configurations within {budget_text}")
+        ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
 def scaling(alphas, resolutions, exact, law, reference: str, title: str = ""):
     """The α²ρ² law against the exact count: left, exact MACs over the law's line; right, the
     deviation exact ÷ law − 1 per resolution (first conv and classifier scale as α, channel
