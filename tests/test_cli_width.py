@@ -177,7 +177,7 @@ def test_too_wide_for_any_fold_becomes_panels_then_records():
     report, view = captured(("reconcile", "mobilenet_v2"))
     text = terminal_text(report, 80, view)
     # 8 number columns: 3 panels of 3, 3 and 2, each repeating the category
-    assert "(1 of 3: columns paper, macs, flops)" in text and "(3 of 3: columns thop, torchinfo)" in text
+    assert "(1 of 3: columns paper, all-ops, flops)" in text and "(3 of 3: columns thop, torchinfo)" in text
     assert text.count("residual adds") == 3
     stacked = terminal_text(report, 30, view)
     assert "  fvcore" in stacked and "┃" not in stacked  # records: 'header  value' lines

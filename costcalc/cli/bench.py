@@ -189,7 +189,8 @@ def bench(
 
 def _paper_total(model, shape: tuple, device: str) -> int:
     """The forward pass's MACs as `costcalc profile` totals them (after the timing is done)."""
+    from ..profile import conventions
     from ..profile.aten_ops import profile_model
-    from ..profile.conventions import paper
 
-    return sum(paper(profile_model(model, shape, "cpu" if device == "cpu" else "cuda")).values())
+    p = profile_model(model, shape, "cpu" if device == "cpu" else "cuda")
+    return conventions.evaluate(p, ["paper"])["paper"].total

@@ -45,9 +45,10 @@ RANGE_HELP = ("a list '0.5,1.0' or a range: START:STOP doubles (8:64 = 8, 16, 32
 # The names costcalc.profile.conventions registers (a PyTorch model) and those only
 # costcalc.onnx.conventions has (an ONNX file): those modules import torch and onnx, which
 # `--help` and shell completion must not (tests/test_cli_vocabulary.py holds the lists equal).
-CONVENTION_NAMES = ("paper", "macs", "flops", "fvcore", "torchprofile", "ptflops", "thop",
+CONVENTION_NAMES = ("paper", "all-ops", "flops", "fvcore", "torchprofile", "ptflops", "thop",
                     "torchinfo")
-ONNX_CONVENTION_NAMES = ("all-ops", "onnx-tool")
+CONVENTION_ALIASES = ("macs",)  # = paper (costcalc.profile.conventions.ALIASES)
+ONNX_CONVENTION_NAMES = ("onnx-tool",)
 
 Dtype = Literal[tuple(DTYPE_BYTES)]  # float32, float16, bfloat16, int8
 
@@ -93,8 +94,11 @@ InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", metavar="N,C,H
 DeviceOpt = Annotated[str, typer.Option("--device", autocompletion=names(("meta", "cpu", "cuda")),
                       help="meta (no compute), cpu or cuda.")]
 ConventionOpt = Annotated[str, typer.Option(
-    "--convention", metavar="NAME", autocompletion=names(CONVENTION_NAMES + ONNX_CONVENTION_NAMES),
-    help="Counting convention: " + ", ".join(CONVENTION_NAMES) + "; for a .onnx file also "
+    "--convention", metavar="NAME",
+    autocompletion=names(CONVENTION_NAMES + CONVENTION_ALIASES + ONNX_CONVENTION_NAMES),
+    help="Counting convention: paper (also macs: conv + linear MACs, no bias), all-ops (costcalc's "
+         "full count, what --convention macs meant before macs meant MACs), "
+         + ", ".join(CONVENTION_NAMES[2:]) + "; for a .onnx file also "
          + " and ".join(ONNX_CONVENTION_NAMES) + " (see `costcalc reconcile`).")]
 OutOpt = Annotated[Optional[Path], typer.Option(
     "--out", "-o", help="Write a chart to this file: .png, .svg or .pdf (atomically).")]

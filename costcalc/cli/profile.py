@@ -47,17 +47,56 @@ def _profile(target: str, input: Optional[str], device: str):
         return profile_model(model, shape, device, t.label)
 
 
-def _notes(p) -> list[str]:
+def _coverage_notes(p, results: dict) -> list[str]:
+    """What each column leaves out; 'every op attributed' only when no column leaves anything."""
     notes = []
-    if p.unsupported_modules:
+    if p.unsupported_modules and any(n in ("paper", "all-ops") for n in results):
         names = ", ".join(f"{n} ({t})" for n, t in list(p.unsupported_modules.items())[:8])
-        notes.append(f"no module rule (counted from their aten ops instead): {names}")
-    if p.unattributed:
-        notes.append("not attributed (no costcalc rule, counted as 0): "
-                     + ", ".join(f"aten.{k} ×{v}" for k, v in sorted(p.unattributed.items())))
-    else:
-        notes.append("every aten op outside counted modules was attributed.")
+        more = len(p.unsupported_modules) - 8
+        notes.append(f"no module rule (counted from their aten ops instead): {names}"
+                     + (f" and {more} more" if more > 0 else ""))
+    short = [n for n, r in results.items() if not r.exact]
+    for n in short:
+        items = ", ".join(f"{item} ×{k}" for item, k in results[n].missing.items())
+        notes.append(f"{n} is a lower bound (≥): not modelled: {items}")
+    for n, r in results.items():
+        for item, k in r.assumed.items():
+            notes.append(f"{n} assumes: {item} ×{k}")
+    if not short:
+        notes.append("every op attributed: each convention shown priced every op and module its rules cover.")
     return notes
+
+
+def _bound(total, exact: bool) -> str:
+    return f"{total:,}" if exact else f"≥{total:,}"
+
+
+def _coverage_json(result) -> list[dict]:
+    return [{"not_modelled": item, "count": n} for item, n in result.missing.items()] + \
+        [{"assumed": item, "count": n} for item, n in result.assumed.items()]
+
+
+_LABELS = {"conv": "conv MACs", "linear": "linear / matmul MACs", "bias": "bias", "norm": "normalization",
+           "activation": "activations", "pool": "pooling / resampling", "add": "residual adds",
+           "concat": "concat", "other": "other"}
+
+
+def _cell(v) -> str:
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def _verify(target: str, input: Optional[str], device: str, names) -> dict:
+    """Each installed tool's own total on a fresh instance of TARGET."""
+    from ..profile import installed
+    from ..profile.target import load_model, parse_target, user_code
+
+    t, shape = parse_target(target), _shape(input)
+
+    def build():
+        with user_code():
+            return load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
+
+    return {n: installed.run(n, build, shape, device) for n in names if n in installed.TOOLS}
 
 
 @app.command()
@@ -80,24 +119,25 @@ def profile(
         return onnx.profile(target, input, device, per_layer, conv_name, dtype, fmt)
     from ..profile import conventions, memory
 
-    conv = conventions.get(conv_name)
+    name = conventions.canonical(conv_name)
     memory.dtype_bytes(dtype)
     p = _profile(target, input, device)
-    by_cat = conv(p)
-    total = sum(by_cat.values())
+    result = conventions.evaluate(p, [name])[name]
+    by_cat, total = result.by_category, result.total
     peak, where = memory.peak_activation(p, dtype)
-    data = {"target": p.label, "input": list(p.input_shape), "device": device, "convention": conv_name,
-            "total": total, "by_category": by_cat, "params": p.total_params, "dtype": dtype,
-            "peak_activation_bytes": peak, "peak_at": where,
-            "unattributed": p.unattributed, "unsupported_modules": p.unsupported_modules}
+    data = {"target": p.label, "input": list(p.input_shape), "device": device, "convention": name,
+            "total": total, "exact": result.exact, "by_category": by_cat, "params": p.total_params,
+            "dtype": dtype, "peak_activation_bytes": peak, "peak_at": where,
+            "coverage": _coverage_json(result), "unattributed": p.unattributed,
+            "unsupported_modules": p.unsupported_modules}
     summary = Table([Column("quantity", "quantity", primary=True),
-                     Column("value", "value", "right", integer), Column("at", "at")], [
-        {"quantity": f"total ({conv_name})", "value": total},
+                     Column("value", "value", "right", integer, display="value_text"), Column("at", "at")], [
+        {"quantity": f"total ({name})", "value": total, "value_text": _bound(total, result.exact)},
         *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
         {"quantity": "parameters", "value": p.total_params},
         {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
     ], title=f"{p.label} {tuple(p.input_shape)} on {device}", name="summary", json_path="")
-    how = [f"convention {conv_name}: {conventions.TITLES[conv_name]}.",
+    how = [f"convention {name}: {conventions.TITLES[name]}.",
            "peak activations: the most bytes alive at once, running the layers in order."]
     tables = [summary]
     if per_layer:
@@ -118,11 +158,16 @@ def profile(
                 Column("moved", "moved B", "right", integer), Column("macs_per_byte", "MAC/B", "right")]
         tables.append(Table(cols, rows, title="per layer", name="layers"))
         data["layers"] = rows
-    emit(Report(tables, data, how + _notes(p), main="layers" if per_layer else "summary"), fmt)
+    emit(Report(tables, data, how + _coverage_notes(p, {name: result}), main="layers" if per_layer else "summary"),
+         fmt)
 
 
 @app.command()
 def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "meta",
+              verify: Annotated[bool, typer.Option("--verify", help="Also run each installed tool (fvcore, "
+                                                   "ptflops, thop, torchprofile, torchinfo, FlopCounterMode) "
+                                                   "on the model: its own total beside costcalc's, ✓ or the "
+                                                   "difference.")] = False,
               fmt: FormatOpt = Format.table):
     """Why fvcore, ptflops, thop, torchprofile, torchinfo and FlopCounterMode disagree, category by category."""
     from ..onnx import is_onnx_target
@@ -135,16 +180,42 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
     from ..profile.aten_ops import CATEGORIES
 
     p = _profile(target, input, device)
-    t = conventions.totals(p)
-    labels = {"conv": "conv MACs", "linear": "linear / matmul MACs", "bias": "bias", "norm": "batch norm",
-              "activation": "activations", "pool": "pooling", "add": "residual adds", "concat": "concat",
-              "other": "other"}
-    rows = [{"category": labels[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
-    rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
-    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", integer) for n in t]
+    results = conventions.evaluate(p)
+    t = {n: r.by_category for n, r in results.items()}
+    rows = [{"category": _LABELS[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
+    rows.append({"category": "total", **{n: r.total for n, r in results.items()},
+                 **{f"{n}_text": _bound(r.total, r.exact) for n, r in results.items()}})
     styles = [None] * len(CATEGORIES) + ["bold"]
     data = {"target": p.label, "input": list(p.input_shape), "device": device, "by_convention": t,
-            "totals": {n: sum(v.values()) for n, v in t.items()}, "unattributed": p.unattributed}
-    notes = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1."] + _notes(p)
+            "totals": {n: r.total for n, r in results.items()},
+            "bounds": {n: "exact" if r.exact else "lower bound" for n, r in results.items()},
+            "coverage": {n: _coverage_json(r) for n, r in results.items()}, "unattributed": p.unattributed}
+    notes = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1; "
+             "paper = macs."] + _coverage_notes(p, results)
+    if verify:
+        outcomes = _verify(target, input, device, results)
+        row_tool, row_check, data["installed"] = {"category": "installed tool"}, {"category": "check"}, {}
+        for n, r in results.items():
+            o = outcomes.get(n)
+            if o is None:
+                row_tool[n], row_check[n] = "—", ""
+                continue
+            if o.total is None:
+                row_tool[n], row_check[n] = o.error.split(":")[0], ""
+            else:
+                theirs = int(o.total) if float(o.total).is_integer() else o.total
+                diff = r.total - theirs  # the raw difference for machines, ✓ or +1,234 for people
+                row_tool[n], row_check[n] = theirs, diff
+                row_check[f"{n}_text"] = "✓" if diff == 0 else f"{diff:+,}"
+            data["installed"][n] = {"version": o.version, "total": o.total, "device": o.device,
+                                    "error": o.error, "equal": o.total is not None and r.total == o.total}
+        rows += [row_tool, row_check]
+        styles += [None, None]
+        failed = {n: o for n, o in outcomes.items() if o.error and o.error != "not installed"}
+        notes.append("installed tool: each tool's own total, run on a fresh model instance "
+                     "(check: ✓ equal, else costcalc − tool); —: costcalc's own convention.")
+        notes += [f"{n} {o.version}: {o.error}" for n, o in failed.items()]
+    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", _cell, display=f"{n}_text")
+                                                               for n in t]
     emit(Report([Table(cols, rows, title=f"{p.label} {tuple(p.input_shape)} on {device}: counts by convention",
                        row_styles=styles, name="by_category", json_path="")], data, notes), fmt)

@@ -8,11 +8,18 @@ and torchprofile see as ``aten::matmul``), and a ``TorchDispatchMode`` records t
 decomposes into (``aten.mm``), which costcalc prices below. An aten op with no rule is listed in
 :attr:`Profile.unattributed`, never silently counted as zero. On the ``meta`` device nothing is
 computed, so a 2048×2048 input costs what a 224×224 one does.
+
+For the peer conventions the profile also keeps what their rules read: every module call, leaf or
+not (:class:`ModuleCall`, with its inputs and outputs as shapes), each functional call's
+arguments with tensors replaced by :class:`TensorMeta`, and the multiplications on tensor sizes
+a ``torch.jit.trace`` would record (:class:`ShapeInt`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dis
+import itertools
 import sys
 from dataclasses import dataclass, field
 
@@ -29,14 +36,29 @@ from ..errors import CostcalcError
 CATEGORIES = ("conv", "linear", "bias", "norm", "activation", "pool", "add", "concat", "other")
 
 _MATMUL = {"mm", "addmm", "bmm", "baddbmm"}
+# Fused attention kernels sdpa dispatches to (meta decomposes it into bmm instead); the CPU kernel
+# is not among those torch.utils.flop_counter prices, so FlopCounterMode counts it 0.
+_SDPA_FLOPS = {"_scaled_dot_product_efficient_attention", "_scaled_dot_product_flash_attention",
+               "_scaled_dot_product_cudnn_attention"}
+_SDPA = _SDPA_FLOPS | {"_scaled_dot_product_flash_attention_for_cpu"}
 _ACT = {"relu", "hardtanh", "hardswish", "hardsigmoid", "sigmoid", "silu", "gelu", "tanh",
-        "leaky_relu", "elu", "clamp", "clamp_min", "clamp_max", "_softmax", "_log_softmax",
+        "leaky_relu", "elu", "clamp", "clamp_min", "clamp_max", "_softmax", "_log_softmax", "_safe_softmax",
         "prelu", "_prelu_kernel", "mish", "threshold"}
 _NORM = {"_native_batch_norm_legit_no_training", "native_batch_norm", "_native_batch_norm_legit",
          "native_layer_norm", "native_group_norm"}
-_REDUCE = {"mean", "sum", "_adaptive_avg_pool2d", "adaptive_avg_pool2d", "amax", "max"}
+_REDUCE = {"mean", "sum", "_adaptive_avg_pool2d", "adaptive_avg_pool2d", "amax", "max", "linalg_vector_norm"}
 _WINDOW = {"avg_pool2d", "max_pool2d_with_indices", "max_pool2d"}
-_ELEMENTWISE = {"add", "sub", "mul", "div", "rsub", "neg", "pow", "sqrt", "rsqrt", "exp", "where"}
+_ELEMENTWISE = {"add", "sub", "mul", "div", "rsub", "neg", "pow", "sqrt", "rsqrt", "exp", "where",
+                "log", "log2", "abs", "reciprocal", "sign", "sin", "cos", "tan", "erf", "floor", "ceil",
+                "round", "bitwise_not", "logical_not", "remainder", "minimum", "maximum", "cumsum",
+                "eq", "ne", "lt", "le", "gt", "ge", "masked_fill", "logical_and", "logical_or",
+                "bitwise_and", "bitwise_or", "addcmul", "addcdiv", "lerp"}
+# Resampling: multiply-adds per output element (neighbours weighted); nearest only copies.
+_RESAMPLE = {"upsample_nearest1d": 0, "upsample_nearest2d": 0, "upsample_nearest3d": 0,
+             "_upsample_nearest_exact1d": 0, "_upsample_nearest_exact2d": 0, "_upsample_nearest_exact3d": 0,
+             "upsample_linear1d": 2, "upsample_bilinear2d": 4, "_upsample_bilinear2d_aa": 4,
+             "upsample_trilinear3d": 8, "upsample_bicubic2d": 16, "_upsample_bicubic2d_aa": 16,
+             "grid_sampler_2d": 4}
 # Ops that only move, view or allocate data: no arithmetic, nothing to attribute.
 _FREE = {"view", "_unsafe_view", "reshape", "_reshape_alias", "t", "transpose", "permute",
          "expand", "squeeze", "unsqueeze", "clone", "contiguous", "detach", "alias", "empty",
@@ -46,7 +68,10 @@ _FREE = {"view", "_unsafe_view", "reshape", "_reshape_alias", "t", "transpose", 
          "flatten", "fill", "zero", "lift_fresh", "dropout", "native_dropout", "arange",
          "index_select", "constant_pad_nd", "unfold", "channel_shuffle", "native_channel_shuffle",
          "pixel_shuffle", "repeat", "cat", "stack", "_local_scalar_dense", "scalar_tensor",
-         "sym_size", "sym_numel", "sym_stride", "is_same_size", "lift", "_has_compatible_shallow_copy_type"}
+         "sym_size", "sym_numel", "sym_stride", "is_same_size", "lift", "_has_compatible_shallow_copy_type",
+         "index", "gather", "roll", "flip", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk",
+         "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",
+         "replication_pad2d", "replication_pad3d", "_pad_circular", "_pack_padded_sequence"}
 
 
 def _numel(shape) -> int:
@@ -73,6 +98,157 @@ def _tensors(args, kwargs=None):
     if kwargs:
         walk(kwargs)
     return out
+
+
+@dataclass(frozen=True)
+class TensorMeta:
+    """A tensor argument as the conventions see it: its shape, and whether it is a parameter or
+    buffer of the model (not an activation)."""
+
+    shape: tuple
+    param: bool = False
+
+    def numel(self) -> int:
+        return _numel(self.shape)
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+
+def skeleton(x, param_ids=frozenset()):
+    """``x`` with every tensor replaced by a :class:`TensorMeta` (lists, tuples, dicts kept)."""
+    if isinstance(x, torch.Tensor):
+        return TensorMeta(tuple(int(s) for s in x.shape), id(x) in param_ids)
+    if isinstance(x, (list, tuple)):
+        return [skeleton(v, param_ids) for v in x] if isinstance(x, list) else tuple(skeleton(v, param_ids) for v in x)
+    if isinstance(x, dict):
+        return {k: skeleton(v, param_ids) for k, v in x.items()}
+    if isinstance(x, (ShapeInt, ShapeFloat)):
+        return x.plain()
+    return x
+
+
+# -- sizes as a jit trace sees them -------------------------------------------------------------
+# Under torch.jit.trace, ``x.shape``, ``x.size()`` and ``x.numel()`` are traced values, so Python
+# arithmetic on them is recorded as aten ops on 0-d tensors (``H * W`` is an ``aten::mul``), and
+# kept in the graph only when the result reaches a traced op (``x.view(H * W, -1)``); a result
+# turned into a Python number (``int(...)``, a comparison) is dead code the trace drops.
+# torchprofile prices every ``aten::mul`` it sees at one per output element, 1 for these. The
+# profiler hands out sizes as ShapeInt, which remember the multiplications behind them; a
+# multiplication is counted once a value that depends on it is passed to a torch function.
+
+_MUL_IDS = itertools.count()
+_SHAPE_FUNCS = (torch.Tensor.size, torch.Tensor.numel)
+_SHAPE_GET = torch.Tensor.shape.__get__
+
+
+_ASSUMED: set[int] = set()  # multiplications downstream of math.ceil / floor on a traced size
+
+
+def _shaped(value, muls, assumed=False):
+    if isinstance(value, bool) or value is NotImplemented:
+        return value
+    if isinstance(value, int):
+        out = ShapeInt(value)
+    elif isinstance(value, float):
+        out = ShapeFloat(value)
+    else:
+        return value
+    out.muls, out.assumed = muls, assumed
+    return out
+
+
+def _binary(name, counts=False):
+    def op(self, other):
+        value = getattr(int if isinstance(self, int) else float, name)(self, other)
+        if value is NotImplemented and isinstance(other, float) and not isinstance(other, _Traced):
+            value = getattr(float, name)(float(self), other)  # size ** -0.5: a float, still traced
+        if value is NotImplemented:
+            return value
+        muls = self.muls | getattr(other, "muls", frozenset())
+        assumed = self.assumed or getattr(other, "assumed", False)
+        if counts:
+            mul = next(_MUL_IDS)
+            muls = muls | {mul}
+            if assumed:
+                _ASSUMED.add(mul)
+        return _shaped(value, muls, assumed)
+
+    return op
+
+
+def _unary(name):
+    def op(self):
+        return _shaped(getattr(int if isinstance(self, int) else float, name)(self), self.muls, self.assumed)
+
+    return op
+
+
+def _rounding(name):
+    def op(self, *args):  # round(x, ndigits)
+        value = getattr(int if isinstance(self, int) else float, name)(self, *args)
+        names = sys._getframe(1).f_code.co_names  # the function that called math.ceil / round
+        if "isinstance" in names and "Tensor" in names:  # it has a branch for traced sizes
+            return _shaped(value, self.muls, True)
+        return value
+
+    return op
+
+
+class _Traced:
+    """Arithmetic of a traced size: results stay traced; ``*`` adds a multiplication."""
+
+    muls: frozenset = frozenset()
+    assumed: bool = False  # derived through math.ceil / floor (see below)
+
+    def plain(self):
+        return (int if isinstance(self, int) else float)(self)
+
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__floordiv__", "__rfloordiv__", "__mod__",
+              "__rmod__", "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__mul__", "__rmul__"):
+    setattr(_Traced, _name, _binary(_name, counts=_name in ("__mul__", "__rmul__")))
+for _name in ("__neg__", "__abs__", "__pos__"):
+    setattr(_Traced, _name, _unary(_name))
+# math.ceil / floor / trunc / round of a traced size: under a real trace, a bare math.ceil bakes
+# in a constant (nothing after it is traced: timm's MobileViT block), while code that checks
+# isinstance(x, torch.Tensor) takes a tensor branch that stays traced (timm's get_same_padding:
+# ``(x / s).ceil()``). costcalc sees only the int branch, so it tells the two apart by the
+# calling function's code and marks the multiplications it counts after a tensor branch as assumed.
+for _name in ("__trunc__", "__floor__", "__ceil__", "__round__"):
+    setattr(_Traced, _name, _rounding(_name))
+
+
+class ShapeInt(_Traced, int):
+    """A tensor size handed out during a profile (an ``int`` in every other respect)."""
+
+
+class ShapeFloat(_Traced, float):
+    """A float computed from tensor sizes (``H ** -0.5``), traced like a :class:`ShapeInt`."""
+
+
+def _wrap_sizes(out):
+    if isinstance(out, torch.Size):
+        return torch.Size([_shaped(int(v), frozenset()) for v in out])
+    if isinstance(out, int) and not isinstance(out, bool):
+        return _shaped(out, frozenset())
+    return out
+
+
+def _live_muls(x, into: set) -> None:
+    """Add the multiplications behind every traced size in ``x`` (arguments of a call)."""
+    if isinstance(x, _Traced):
+        into |= x.muls
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _live_muls(v, into)
+    elif isinstance(x, slice):  # x[n:2 * n]
+        for v in (x.start, x.stop, x.step):
+            _live_muls(v, into)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _live_muls(v, into)
 
 
 @dataclass
@@ -120,6 +296,11 @@ def price_aten(func, args, kwargs, out) -> AtenOp:
         macs = layers.linear(k, int(b.shape[-1])).macs * (_numel(a.shape) // k)  # per row of a
         bias = _numel(y.shape) if base in ("addmm", "baddbmm") and kwargs.get("beta", 1) != 0 else 0
         return AtenOp(base, "linear", macs=macs, bias_ops=bias, flops=2 * macs)
+    if base in _SDPA:  # fused attention kernels: (batch, heads, length, dim) query, key, value
+        q, k, v = args[:3]
+        b, h, lq, d = (int(n) for n in q.shape)
+        macs = b * h * lq * int(k.shape[-2]) * (d + int(v.shape[-1]))  # q @ kᵀ, then weights @ v
+        return AtenOp(base, "linear", macs=macs, flops=2 * macs if base in _SDPA_FLOPS else 0)
     if base in ("convolution", "_convolution"):
         macs = _conv_macs(args, y)
         bias = _numel(y.shape) if args[2] is not None else 0
@@ -134,6 +315,8 @@ def price_aten(func, args, kwargs, out) -> AtenOp:
         k = args[1] if len(args) > 1 else kwargs["kernel_size"]
         k = list(k) * (2 // len(k)) if len(k) < 2 else list(k)
         return AtenOp(base, "pool", ops=k[0] * k[1] * _numel(y.shape))
+    if base in _RESAMPLE:
+        return AtenOp(base, "pool", ops=_RESAMPLE[base] * _numel(y.shape))  # a new tensor, not a view
     if base in _ELEMENTWISE:
         two = sum(isinstance(a, torch.Tensor) and a.dim() > 0 for a in args[:2]) == 2
         cat = "add" if base in ("add", "sub") and two else "other"
@@ -168,10 +351,34 @@ class Event:
     in_ids: list = field(default_factory=list)  # tensor identities, for liveness
     out_ids: list = field(default_factory=list)
     in_params: list = field(default_factory=list)  # True where an input is a parameter / buffer
+    reads: list = field(default_factory=list)  # functions inside counted leaves: input ids, unkept
+    args: tuple = ()  # functions: the call's arguments as skeleton() writes them
+    kwargs: dict = field(default_factory=dict)
+    out: object = None  # functions: the output as skeleton() writes it
 
     @property
     def out_elems(self) -> int:
         return _numel(self.out_shape)
+
+    @property
+    def func(self):
+        return self.attrs.get("func")
+
+
+@dataclass
+class ModuleCall:
+    """One call of any module, leaf or not, as a peer's forward hook sees it."""
+
+    name: str  # module path; 'name#2' for its second call
+    module: nn.Module
+    args: tuple  # skeleton() of the positional inputs
+    kwargs: dict  # skeleton() of the keyword inputs
+    out: object  # skeleton() of the output
+    stack: tuple  # the enclosing module calls' names (without '#n'), outermost first
+
+    @property
+    def path(self) -> str:
+        return self.name.split("#")[0]
 
 
 @dataclass
@@ -188,6 +395,10 @@ class Profile:
     model_input_id: int = -1
     model_output_ids: tuple = ()
     module_types: dict = field(default_factory=dict)  # module name -> class
+    calls: list = field(default_factory=list)  # ModuleCall, every module, in completion order
+    tree: dict = field(default_factory=dict)  # module name -> child names (a shared child in each)
+    shape_muls: int = 0  # multiplications on tensor sizes a jit trace keeps (see ShapeInt)
+    shape_muls_assumed: int = 0  # of which follow a math.ceil / floor (see _Traced)
 
     @property
     def rows(self) -> list:
@@ -224,8 +435,9 @@ class _Hooks(HookCounter):
         base = super()._hook(name, handler)
 
         def hook(module, inputs, output):
-            base(module, inputs, output)
-            self._profiler._module_event(self.records[-1], module, inputs, output)
+            with self._profiler.internal():
+                base(module, inputs, output)
+                self._profiler._module_event(self.records[-1], module, inputs, output)
 
         return hook
 
@@ -237,6 +449,11 @@ class _Functions(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if self.p._internal:  # costcalc's own hooks reading shapes: not the model's calls
+            return func(*args, **kwargs)
+        _live_muls(args, self.p.live_muls)
+        if kwargs:
+            _live_muls(kwargs, self.p.live_muls)
         self.p._syntax = _call_syntax(sys._getframe(1))
         self.p._open.append([])
         try:
@@ -244,6 +461,8 @@ class _Functions(TorchFunctionMode):
         finally:
             aten = self.p._open.pop()
         self.p._function_event(func, args, kwargs, out, aten)
+        if func in _SHAPE_FUNCS or func == _SHAPE_GET:
+            out = _wrap_sizes(out)
         return out
 
 
@@ -272,7 +491,10 @@ class _Aten(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
-        op = price_aten(func, args, kwargs, out)
+        if self.p._internal:
+            return out
+        with self.p.internal():
+            op = price_aten(func, args, kwargs, out)
         if self.p._open:
             self.p._open[-1].append(op)
         else:
@@ -294,6 +516,19 @@ class Profiler:
         self._keep: dict[int, torch.Tensor] = {}  # strong refs: ids stay unique during the pass
         self._param_ids: set[int] = set()
         self._syntax = "call"
+        self._internal = False
+        self.calls: list[ModuleCall] = []
+        self._ncalls: dict[str, int] = {}
+        self.live_muls: set[int] = set()
+
+    @contextlib.contextmanager
+    def internal(self):
+        """costcalc's own code inside the forward pass: its torch calls are not the model's."""
+        before, self._internal = self._internal, True
+        try:
+            yield
+        finally:
+            self._internal = before
 
     def _tid(self, t: torch.Tensor) -> int:
         self._keep.setdefault(id(t), t)
@@ -306,7 +541,7 @@ class Profiler:
                              if is_leaf(m) and n not in self.hooks.unsupported}
         for name, m in self.model.named_modules():
             self._handles.append(m.register_forward_pre_hook(self._push(name)))
-            self._handles.append(m.register_forward_hook(self._pop(name), always_call=True))
+            self._handles.append(m.register_forward_hook(self._pop(name), with_kwargs=True, always_call=True))
         self._fmode, self._amode = _Functions(self), _Aten(self)
         self._fmode.__enter__()
         self._amode.__enter__()
@@ -327,9 +562,14 @@ class Profiler:
         return pre
 
     def _pop(self, name):
-        def post(module, inputs, output):
+        def post(module, args, kwargs, output):
             if self._stack and self._stack[-1] == name:
                 self._stack.pop()
+            with self.internal():
+                k = self._ncalls[name] = self._ncalls.get(name, 0) + 1
+                ids = self._param_ids
+                self.calls.append(ModuleCall(name if k == 1 else f"{name}#{k}", module, skeleton(args, ids),
+                                             skeleton(kwargs, ids), skeleton(output, ids), tuple(self._stack)))
 
         return post
 
@@ -363,6 +603,7 @@ class Profiler:
         is_param = [id(x) in self._param_ids for x in xs]
         where = self._stack[-1] if self._stack else ""
         short = fname.replace("torch.nn.functional.", "F.").replace("torch.Tensor.", "Tensor.")
+        ids = self._param_ids
         self.events.append(Event(
             f"{where}:{short}" if where else short, "function", fname, cat,
             [tuple(x.shape) for x in xs], tuple(ys[0].shape) if ys else (),
@@ -371,7 +612,9 @@ class Profiler:
             param_elems=sum(x.numel() for x, p in zip(xs, is_param) if p),
             stack=tuple(self._stack), in_rule_leaf=inside, aten=list(aten),
             attrs={"func": func, "syntax": syntax}, in_ids=[] if inside else [self._tid(x) for x in xs],
-            out_ids=[] if inside else [self._tid(y) for y in ys], in_params=is_param))
+            out_ids=[] if inside else [self._tid(y) for y in ys], in_params=is_param,
+            reads=[id(x) for x in xs] if inside else [],
+            args=skeleton(tuple(args), ids), kwargs=skeleton(kwargs, ids), out=skeleton(out, ids)))
 
 
 def _category(kind: str, module_type: str) -> str:
@@ -422,7 +665,11 @@ def profile_model(model: nn.Module, input_shape: tuple, device: str = "meta",
                 elems[tid] = t.numel()
     elems[id(x)] = x.numel()
     total_params = sum(q.numel() for q in model.parameters())
+    names = {id(m): n for n, m in model.named_modules()}
+    tree = {n: [names[id(c)] for c in m._modules.values() if c is not None] for n, m in model.named_modules()}
+    _live_muls(y, p.live_muls)  # sizes the model returns are outputs of the trace
     return Profile(label or type(model).__name__, tuple(input_shape), p.events,
                    dict(p.hooks.unsupported), unattributed, total_params, elems, id(x),
                    tuple(id(t) for t in _tensors(y)),
-                   {n: type(m) for n, m in model.named_modules()})
+                   {n: type(m) for n, m in model.named_modules()}, p.calls, tree, len(p.live_muls),
+                   len(p.live_muls & _ASSUMED))
