@@ -133,6 +133,31 @@ def test_gemm_matmul_batched_and_conv_transpose():
     assert oc.onnx_tool_node(rows["ConvTranspose"]) == 4 * 11 * 11 * 4 * 3 * 3
 
 
+def test_onnx_tool_prices_multi_input_pointwise_nodes_once():
+    """onnx-tool's PWNode ratio is fixed before a node's inputs are attached, so it is 1: an
+    InstanceNormalization (x, scale, B) costs 7 per output element, as the real tool says."""
+    onnx_tool = pytest.importorskip("onnx_tool")
+    import contextlib
+    import io
+    import warnings
+
+    nodes = [helper.make_node("InstanceNormalization", ["x", "s", "b"], ["n"]),
+             helper.make_node("Max", ["n", "x", "x"], ["y"])]
+    m = _model(nodes, [_vi("x", [1, 8, 16, 16])], [_vi("y", [1, 8, 16, 16])],
+               [_w("s", (8,)), _w("b", (8,))])
+    # InstanceNormalization 1*8*16*16 * (1+1+1+4) = 14,336; Max 2,048 * 1 (ADD) = 2,048
+    rows = {r.op: r for r in profile_onnx(m).rows}
+    assert oc.onnx_tool_node(rows["InstanceNormalization"]) == 14_336
+    assert oc.onnx_tool_node(rows["Max"]) == 2_048
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        g = onnx_tool.Model(m).graph
+        g.graph_reorder_nodes()
+        g.shape_infer(None)
+        g.profile(exclude_ops=onnx_tool.NoMacsOps)
+    assert sum(oc.onnx_tool(profile_onnx(m)).values()) == int(round(g.macs[0])) == 16_384
+
+
 def test_attention_op_and_softmax_pattern():
     # opset-23 Attention, (B, H, S, d) = (1, 2, 16, 8): Q·Kᵀ 1*2*16*16*8 + P·V 1*2*16*16*8 = 8,192
     node = helper.make_node("Attention", ["q", "k", "v"], ["o"])

@@ -13,6 +13,7 @@ pytest.importorskip("onnxscript")
 
 from costcalc.archs import ARCHS  # noqa: E402
 from costcalc.onnx import conventions as oc  # noqa: E402
+from costcalc.onnx.count import profile_onnx  # noqa: E402
 from costcalc.onnx.export import agreement, export_model, load_weighted  # noqa: E402
 
 # CNNs of every family the zoo has (residual, inverted residual + SE, fire, channel shuffle,
@@ -52,3 +53,15 @@ def test_paper_total_survives_export_and_onnx_tool_is_reproduced(target):
     assert c["file"]["flops"] == c["module"]["flops"]
     assert sum(oc.onnx_tool(fp).values()) == _onnx_tool_total(proto)
     assert oc.onnx_tool_unmirrored(fp) == {}
+
+
+@pytest.mark.parametrize("norm", ["group", "instance"])
+def test_onnx_tool_is_reproduced_on_exported_group_and_instance_norm(norm):
+    # Both export as InstanceNormalization (GroupNorm with a Reshape around it, Mul + Add after).
+    nn = torch.nn
+    layer = nn.GroupNorm(2, 8) if norm == "group" else nn.InstanceNorm2d(8, affine=True)
+    model = nn.Sequential(nn.Conv2d(3, 8, 1), layer).eval()
+    proto = export_model(model, (1, 3, 16, 16))
+    fp = profile_onnx(proto)
+    assert "InstanceNormalization" in {r.op for r in fp.rows}
+    assert sum(oc.onnx_tool(fp).values()) == _onnx_tool_total(proto)

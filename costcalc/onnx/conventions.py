@@ -17,10 +17,10 @@ The names mean what they mean on the PyTorch path (:mod:`costcalc.profile.conven
   a MatMul is ``volume(y)·B[-2]``; BatchNormalization 31 per element (1+24+4+1+1: add, sqrt,
   divide, add, multiply); a global average pool one add per input and a 4-cycle divide per
   output; Relu 1, Clip 2, HardSigmoid 4, HardSwish 5, Sigmoid 32 (one exp), Softmax 36, Tanh 2×38;
-  Add / Mul 1 and Div 4 per output element times (inputs − 1); windows k² per output; Resize
-  4 (linear) / 8 (cubic) per output, nearest 0; LayerNormalization 7 per element + 29 per
-  normalised row; a scalar output (``volume(()) = 0``) costs 0. Each rule below names the
-  class it mirrors.
+  Add / Mul 1, Div 4 and InstanceNormalization 7 per output element, once whatever the number of
+  inputs (see ``_ONNX_TOOL_PW``); windows k² per output; Resize 4 (linear) / 8 (cubic) per output,
+  nearest 0; LayerNormalization 7 per element + 29 per normalised row; a scalar output
+  (``volume(()) = 0``) costs 0. Each rule below names the class it mirrors.
 
 The torch-module peers (``fvcore``, ``ptflops``, ``thop``, ``torchprofile``, ``torchinfo``) trace
 or hook a live ``nn.Module``; an ONNX file has none, so they do not apply — asking for one is an
@@ -93,8 +93,10 @@ ADD, MUL, CMP, DIV, EXP, LOG, SQRT, SIN = 1, 1, 1, 4, 32, 43, 24, 39  # node.py 
 TANH = EXP + 2 * ADD + DIV
 ATAN = SQRT + 3 * MUL + MUL + DIV
 
-# Point-wise ops: (op_mac, ratio), ratio None = onnx-tool's default max(1, inputs − 1).
-# PWNode / NpMathBase subclasses: profile() = volume(y) · ratio · op_mac.
+# Point-wise ops: (op_mac, ratio). PWNode / NpMathBase subclasses: profile() = volume(y) · ratio ·
+# op_mac. Their default ``ratio = max(1, len(self.input) - 1)`` is evaluated in ``__init__``, before
+# ``Graph.__add_node_from_proto__`` appends the inputs, so it is always 1: a three-input
+# InstanceNormalization or Max is priced once per output element, not twice (None below = that 1).
 _ONNX_TOOL_PW = {
     "Add": (ADD, None), "Sub": (ADD, None), "Mul": (MUL, None), "Div": (DIV, None),  # NpMathBase
     "Min": (CMP, None), "Max": (ADD, None), "Neg": (CMP, None), "Mod": (ADD, None),
@@ -139,7 +141,7 @@ def onnx_tool_node(r: Row) -> int | None:
         return 0
     if op in _ONNX_TOOL_PW:
         mac, ratio = _ONNX_TOOL_PW[op]
-        return _vol(y) * (max(1, n_in - 1) if ratio is None else ratio) * mac
+        return _vol(y) * (1 if ratio is None else ratio) * mac
     if op == "Sum":  # SumNode: ratio = inputs − 1
         return _vol(y) * (n_in - 1) * ADD
     if op in ("Conv", "ConvTranspose"):  # ConvNode / ConvTransposeNode.profile
