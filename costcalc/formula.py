@@ -76,14 +76,27 @@ class Formula:
         return out
 
     def value(self, expr: sp.Expr, alpha, resolution: int) -> sp.Rational:
-        """The formula at α and an input side (ρ = side / default side), exactly."""
-        return sp.nsimplify(expr.subs({ALPHA: _rational(alpha),
-                                       RHO: sp.Rational(int(resolution), self.default_resolution)}))
+        """The formula at α and an input side (ρ = side / default side), exactly: the
+        polynomial's rational coefficients at rational α and ρ, so a Rational, never rounded."""
+        v = sp.sympify(expr).subs({ALPHA: _rational(alpha),
+                                   RHO: sp.Rational(int(resolution), self.default_resolution)})
+        if not v.is_Rational:  # every monomial is α^i·ρ^j·max(1, α)^k with a rational coefficient
+            raise AssertionError(f"formula value {v} is not a rational number")
+        return v
 
 
 def _rational(x) -> sp.Rational:
-    return sp.Rational(str(Fraction(repr(float(x))).limit_denominator(10**12))) \
-        if not isinstance(x, (int, sp.Rational)) else sp.Rational(x)
+    """α as an exact Rational: a float is the decimal it prints as (0.3 → 3/10, the number the
+    user typed), a string or Fraction is taken as written."""
+    if isinstance(x, sp.Rational):
+        return x
+    if isinstance(x, (int, Fraction)):
+        x = Fraction(x)
+    elif isinstance(x, str):
+        x = Fraction(x)
+    else:
+        x = Fraction(repr(float(x)))
+    return sp.Rational(x.numerator, x.denominator)
 
 
 def monomials(expr: sp.Expr) -> list[Term]:
@@ -138,7 +151,9 @@ def _formula(name: str, growth_rate: int | None) -> Formula:
     per_layer = {"macs": [], "params": []}
     for lid, kind, v, s_at_R, s_model in zip(ids, kinds, vals, s0, S):
         for f, spatial in zip(_FIELDS, _MASK[kind]):
-            e = v[_FIELDS.index(f)] / s_at_R * s_model if spatial else v[_FIELDS.index(f)]
+            # sympify first: an α-free count is a Python int, and int / int is a float
+            e = sp.sympify(v[_FIELDS.index(f)])
+            e = e / s_at_R * s_model if spatial else e
             totals[f] += e
             if f in per_layer and e != 0:
                 per_layer[f].append((lid, sp.expand(e)))
@@ -241,7 +256,7 @@ def _num(x) -> str:
         return str(x.numerator) if x.denominator == 1 else f"{float(x):g}"
     if isinstance(x, (int, float)):
         return f"{x:g}"
-    x = sp.nsimplify(x)
+    x = sp.sympify(x)
     return str(x) if x.is_Integer else f"{float(x):g}"
 
 

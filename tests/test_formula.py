@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from hypothesis import example, given, settings, strategies as st
 
 from costcalc.archs import ARCHS, resolve_model
-from costcalc.formula import alpha_lattice, departures, formula, rounding_free_sides, table_alphas
+from costcalc.formula import (alpha_lattice, departures, formula, monomials, rounding_free_sides,
+                              table_alphas)
 from costcalc.symbolic import alpha as a, rho as r
 
 SPECS = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "examples" / "specs").glob("*.toml"))
@@ -47,6 +49,41 @@ def test_the_issues_point_mobilenet_v1_half_width_192():
     # = 99,090,432 + 10,368,000 + 512,000 = 109,970,432
     assert f.macs.subs({a: sp.Rational(1, 2), r: sp.Rational(6, 7)}) == m.macs == 109_970_432
     assert f.value(f.params["weights"], 0.5, 192) == m.params() == 1_319_648
+
+
+def _by_fractions(expr, alpha: Fraction, rho: Fraction) -> Fraction:
+    """The polynomial evaluated term by term in Python Fractions (max(1, α) as max)."""
+    total = Fraction(0)
+    for t in monomials(expr):
+        term = Fraction(int(t.coefficient.p), int(t.coefficient.q))
+        for base, power in t.monomial.as_powers_dict().items():
+            x = {a: alpha, r: rho}.get(base, max(Fraction(1), alpha) if base.has(a) else Fraction(1))
+            term *= x ** int(power)
+        total += term
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "vgg16"]),
+       num=st.integers(1, 400), den=st.integers(1, 100), res=st.integers(32, 1000))
+@example(name="mobilenet_v1", num=3, den=10, res=97)  # nsimplify made this 57177414*2**(10/43)*…/25
+def test_value_is_an_exact_rational_for_rational_alpha_and_rho(name, num, den, res):
+    f = formula(name)
+    alpha = Fraction(num, den)
+    rho = Fraction(res, f.default_resolution)
+    for expr in (f.macs, f.params["weights"]):
+        v = f.value(expr, alpha, res)
+        assert isinstance(v, sp.Rational), v
+        assert Fraction(int(v.p), int(v.q)) == _by_fractions(expr, alpha, rho)
+    # a float α is the decimal it prints as: 0.3 is 3/10, not 5404319552844595/2**54
+    assert f.value(f.macs, float(alpha), res) == f.value(f.macs, Fraction(repr(float(alpha))), res)
+
+
+def test_value_of_the_reviewers_point():
+    # MobileNet v1 at α = 0.3, 97 px: 539,492,352·(9/100)·(97/224)² + 28,224,000·(3/10)·(97/224)²
+    # + 1,024,000·(3/10) = 1099986987/100, exactly
+    f = formula("mobilenet_v1")
+    assert f.value(f.macs, 0.3, 97) == sp.Rational(1_099_986_987, 100)
 
 
 def _points(f, name):
