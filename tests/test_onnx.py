@@ -270,8 +270,31 @@ def test_bench_onnxruntime(costcalc_cli, v1_file):
     d = json.loads(r.stdout)
     kinds = {k["kind"]: k for k in d["by_kind"]}
     assert kinds["Conv DW 3×3"]["layers"] == 13 and kinds["Conv 1×1"]["layers"] == 13
-    assert d["file_paper_macs"] == V1_64 and d["macs"] == d["file_paper_macs"]
+    # v1's channels are multiples of 16: ORT's NCHWc kernels pad nothing, so both counts agree
+    assert d["macs"] == V1_64 and d["kernel_macs"] == V1_64 == sum(k["kernel_macs"] for k in d["by_kind"])
     assert d["total"]["median_ms"] > 0 and d["threads"] == 1 and len(d["nodes"]) >= 28
+
+
+def test_bench_macs_is_the_paper_count_when_ort_pads():
+    """JSON ``macs`` means the papers' count, as in every command; ORT's padded kernel count is
+    ``kernel_macs`` (rows and total), and the table says which is which."""
+    from costcalc.cli.onnx import bench_report
+    from costcalc.onnx.runtime import NodeTiming, OrtLatency
+    from costcalc.profile.timing import Stats
+
+    t = Stats.of([1e-3, 1e-3])
+    # a 1×1 conv 24 → 24 on 8×8: 24·24·64 = 36,864 paper MACs; padded to 32 → 32: 32·32·64 = 65,536
+    r = OrtLatency("pad.onnx", (1, 24, 8, 8), 1, 1, 2, t, t,
+                   [NodeTiming("c", "Conv", "Conv 1×1", 65_536, t), NodeTiming("r", "ReorderInput", "layout", 0, t)],
+                   file_macs=36_864)
+    rep = bench_report(r, per_layer=True)
+    assert rep.data["macs"] == 36_864 and rep.data["kernel_macs"] == 65_536
+    assert "file_paper_macs" not in rep.data
+    assert [k["kernel_macs"] for k in rep.data["by_kind"]] == [65_536, 0]
+    assert rep.data["nodes"][0]["kernel_macs"] == 65_536 and "macs" not in rep.data["nodes"][0]
+    assert "36,864 MACs" in rep.tables[0].title
+    assert [c.header for c in rep.tables[1].columns if "MACs" in c.header][0] == "kernel MACs"
+    assert any("+28,672" in n for n in rep.notes)  # 65,536 − 36,864
 
 
 # -- import boundaries -------------------------------------------------------------------------

@@ -42,17 +42,18 @@ def timing_columns(what: str) -> list[Column]:
             Column("gmacs_per_s", "GMAC/s", "right", _rate)]
 
 
-def kind_columns(count: str) -> list[Column]:
-    """The by-kind table's columns: share of MACs beside share of time."""
+def kind_columns(count: str, macs: str = "macs", macs_label: str = "MACs") -> list[Column]:
+    """The by-kind table's columns: share of MACs beside share of time. ``macs`` names the
+    count's key: "macs" (the papers' convention) or "kernel_macs" (what ORT's kernels ran)."""
     return [Column("kind", "kind", primary=True), Column("layers", count, "right", integer),
-            Column("macs", "MACs", "right", integer), Column("macs_share", "% MACs", "right", percent),
+            Column(macs, macs_label, "right", integer), Column("macs_share", "% MACs", "right", percent),
             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
             Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
 
 
-def _kind_row(k) -> dict:
-    return {"kind": k.kind, "layers": k.layers, "macs": k.macs, "macs_share": k.macs_share,
+def _kind_row(k, macs: str = "macs") -> dict:
+    return {"kind": k.kind, "layers": k.layers, macs: k.macs, "macs_share": k.macs_share,
             "time_ms": 1e3 * k.time, "time_share": k.time_share,
             "time_per_mac_share": k.time_per_mac_share, "gmacs_per_s": k.gmacs_per_s}
 

@@ -155,12 +155,14 @@ def bench(target: str, input: Optional[str], repeats: int, warmup: int, threads:
 
 
 def bench_report(r, per_layer: bool) -> Report:
-    from ..onnx.runtime import MACS_CONVENTION
+    from ..onnx.runtime import KERNEL_MACS_CONVENTION, PAPER_CONVENTION
     from ..profile.timing import SPREAD
     from .bench import _kind_row, _ms, _n, _rate, kind_columns, timing_columns
 
-    kinds = [_kind_row(k) for k in r.by_kind()]
-    nodes = [{"name": n.name, "op": n.op, "kind": n.kind, "shapes": n.shapes, "macs": n.macs,
+    # "macs" is the papers' count of the file, as in every command; what ORT's kernels ran on
+    # their own (NCHWc-padded) shapes is "kernel_macs", in the by-kind and per-node rows too
+    kinds = [_kind_row(k, "kernel_macs") for k in r.by_kind()]
+    nodes = [{"name": n.name, "op": n.op, "kind": n.kind, "shapes": n.shapes, "kernel_macs": n.macs,
               **n.time.ms(), "time_share": r.time_share(n),
               "gmacs_per_s": n.macs / n.time.median / 1e9 if n.macs and n.time.median > 0 else None}
              for n in r.nodes]
@@ -168,8 +170,9 @@ def bench_report(r, per_layer: bool) -> Report:
     data = {"target": r.label, "runtime": f"onnxruntime {r.version}", "provider": r.provider,
             "optimization": r.optimization, "input": list(r.input_shape), "threads": r.threads,
             "cpus": os.cpu_count(), "load_average": r.load_average, "warmup": r.warmup,
-            "repeats": r.repeats, "spread": SPREAD, "macs": r.macs, "file_paper_macs": r.file_macs,
-            "macs_convention": MACS_CONVENTION, "total": r.total.ms(), "profiled_total": r.profiled.ms(),
+            "repeats": r.repeats, "spread": SPREAD, "macs": r.file_macs, "kernel_macs": r.macs,
+            "macs_convention": PAPER_CONVENTION,
+            "kernel_macs_convention": KERNEL_MACS_CONVENTION, "total": r.total.ms(), "profiled_total": r.profiled.ms(),
             "node_sum_ms": 1e3 * r.node_sum, "gmacs_per_s": r.gmacs_per_s, "by_kind": kinds,
             "nodes": nodes}
     threads = _n(r.threads, "intra-op thread") if r.threads else "ORT's default threads"
@@ -179,16 +182,17 @@ def bench_report(r, per_layer: bool) -> Report:
         {"quantity": "sum of per-node medians", "median_ms": 1e3 * r.node_sum, "gmacs_per_s": gmacs_sum},
     ], title=f"{r.label} {tuple(r.input_shape)} on onnxruntime {r.version} CPU, {threads}, "
              f"{r.file_macs:,} MACs", name="summary", json_path="")
-    total = {"kind": "total", "layers": len(r.nodes), "macs": r.macs, "macs_share": 1.0,
+    total = {"kind": "total", "layers": len(r.nodes), "kernel_macs": r.macs, "macs_share": 1.0,
              "time_ms": 1e3 * r.node_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
              "gmacs_per_s": gmacs_sum}
-    tables = [summary, Table(kind_columns("nodes"), kinds + [total], title="By kernel kind: share of MACs vs share of time",
+    tables = [summary, Table(kind_columns("nodes", "kernel_macs", "kernel MACs"), kinds + [total],
+                             title="By kernel kind: share of kernel MACs vs share of time",
                              row_styles=[None] * len(kinds) + ["bold"], name="by_kind")]
     if per_layer:
         ncols = [Column("name", "ORT node", primary=True), Column("op", "op", secondary=True),
                  Column("kind", "kind", primary=True),
                  Column("shapes", "input, weight", wrap=True, secondary=True),
-                 Column("macs", "MACs", "right", integer),
+                 Column("kernel_macs", "kernel MACs", "right", integer),
                  Column("median_ms", "median ms", "right", _ms),
                  Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
                  Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
@@ -202,14 +206,15 @@ def bench_report(r, per_layer: bool) -> Report:
         "fused into the Conv before them are timed inside that Conv's row; 'layout' rows are the "
         "NCHWc reorders ORT inserted.",
         "% time: share of the summed per-kernel medians. time ÷ MAC share above 1: the kind takes more "
-        "of the time than of the MACs. MACs: " + MACS_CONVENTION + ".",
+        "of the time than of the MACs. kernel MACs: " + KERNEL_MACS_CONVENTION + "; the title's MACs "
+        "(JSON macs) are the file's paper count, as every command reports it.",
     ]
     if r.macs != r.file_macs:
         d = r.macs - r.file_macs
         why = (" ORT's NCHWc layout pads channel counts to its SIMD block (reorder nodes present), "
                "so its kernels do more multiply-adds than the model asks for." if
                any(n.kind == "layout" for n in r.nodes) and d > 0 else "")
-        notes.append(f"ORT's kernels ran {r.macs:,} MACs (from their shapes); the file's paper count is "
+        notes.append(f"ORT's kernels ran {r.macs:,} kernel MACs (from their shapes); the file's paper count is "
                      f"{r.file_macs:,}: {d:+,} ({100 * d / r.file_macs:+.2f}%).{why}")
     else:
         notes.append(f"ORT's kernels ran exactly the file's {r.file_macs:,} paper MACs.")

@@ -35,8 +35,9 @@ from .count import OnnxProfile, profile_graph
 from .conventions import paper
 from .graph import _numel, load
 
-MACS_CONVENTION = ("conv + FC multiply-accumulates, no bias (the papers' mult-adds), from each "
-                   "kernel's shapes in ORT's profile")
+PAPER_CONVENTION = "conv + FC multiply-accumulates, no bias (the papers' mult-adds), of the file's graph"
+KERNEL_MACS_CONVENTION = ("conv + FC multiply-accumulates, no bias, on the shapes each kernel ran in ORT's "
+                   "profile (under NCHWc, channel counts padded to ORT's SIMD block)")
 _ACT = {"Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu", "Gelu",
         "Softmax", "Elu", "Erf", "PRelu"}
 _POOL = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax"}
