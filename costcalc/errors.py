@@ -45,7 +45,9 @@ def require_positive(name: str, value, whole: bool = False, maximum: float | Non
     the Python parameter (``in_channels``); see :class:`OptionError`."""
     import math
 
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
+        raise OptionError(f"{{0}} must be a finite number, got {value}", name)
+    if value is None or not isinstance(value, (int, float)) or value <= 0:
         raise OptionError(f"{{0}} must be positive, got {value}", name)
     if maximum is not None and value > maximum:
         raise OptionError(f"{{0}} must be positive (at most {maximum:g}), got {value}", name)

@@ -12,7 +12,8 @@ STOP is included when it lands on the grid. Decimal arithmetic keeps ``0.25:1.0:
 16 exact values (0.3 is ``float("0.3")``, not 0.30000000000000004). Values are positive,
 duplicates dropped, order kept. A range that holds a single value although STOP > START
 (``128:224`` doubles past 224 at once) is an error that suggests a step, so a grid is never
-silently one point. Bad input: one :class:`~costcalc.errors.CostcalcError` line, starting with
+silently one point; so is ``START:START`` (write the value). A factor need not be whole
+(``128:224:x1.5`` = 128, 192) as long as every value it gives is. Bad input: one :class:`~costcalc.errors.CostcalcError` line, starting with
 the option's name. No numpy here: any command may parse its options before importing anything.
 """
 
@@ -81,13 +82,20 @@ def _range(item: str, integer: bool, option: str) -> list[Decimal]:
     stop = _number(parts[1], integer, option, "range stop")
     if stop < start:
         raise CostcalcError(f"{option}: range {item!r} stops below its start")
+    if stop == start:
+        raise CostcalcError(f"{option}: range {item!r} holds the one value {parts[0].strip()}; "
+                            f"write {parts[0].strip()}, or give a STOP above the start")
     step = parts[2].strip() if len(parts) == 3 else None
     if step is None or step[:1] in ("x", "×", "*"):
-        factor = Decimal(2) if step is None else _number(step[1:], integer, option, "step factor")
+        # the factor need not be whole (128:224:x1.5 = 128, 192); every value it gives must be
+        factor = Decimal(2) if step is None else _number(step[1:], False, option, "step factor")
         if factor <= 1:
             raise CostcalcError(f"{option}: step factor {step!r} must be greater than 1")
         out, v = [], start
         while v <= stop:
+            if integer and v != v.to_integral_value():
+                raise CostcalcError(f"{option}: range {item!r} reaches {v.normalize()}, not a whole "
+                                    f"number; give a factor that keeps every value whole")
             out.append(v)
             if len(out) > MAX_VALUES:
                 raise CostcalcError(f"{option}: range {item!r} has more than {MAX_VALUES:,} values")

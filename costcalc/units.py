@@ -15,6 +15,11 @@ CONVENTIONS = {
 }
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 cell', '2 cells', '1,024 cells'; ``many`` for an irregular plural."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
 def macs_to_flops(macs: int) -> int:
     return 2 * macs
 

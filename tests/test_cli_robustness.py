@@ -57,12 +57,15 @@ NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.argv[0] = 'costcalc'; 
 @pytest.mark.parametrize("args", [
     ("roofline", "mobilenet_v1"), ("bench", "mobilenet_v1"), ("profile", "mobilenet_v2"),
     ("reconcile", "mobilenet_v2"), ("model", "mobilenet_v1", "--verify"),
-    ("compare", "--verify"),
+    ("compare", "--verify"), ("export", "mobilenet_v1", "--onnx", "never-written.onnx"),
 ])
 def test_torch_commands_without_torch_say_so_in_one_line(args):
     r = subprocess.run([sys.executable, "-c", NO_TORCH, *args], capture_output=True, text=True,
                        encoding="utf-8", env=cli_env(), cwd=ROOT, timeout=120)
-    _one_line_error(r, "PyTorch, which is not installed: pip install 'costcalc[torch]'")
+    _one_line_error(r, f"costcalc {args[0]} runs PyTorch here, which is not installed: "
+                       "pip install 'costcalc[torch]'")
+    # the list of torch commands names this one (or its --verify)
+    assert (args[0] if "--verify" not in args else "--verify") in r.stderr.split("(", 1)[1]
     assert r.stdout == ""
 
 

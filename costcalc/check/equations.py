@@ -564,9 +564,11 @@ def parse_at(at: str | None, binding: Binding) -> dict:
         role = binding.role(name) or (name if name in ROLES else None)
         if role is None:
             raise ExpressionError(f"--at: unknown symbol '{key}'")
-        if not re.fullmatch(r"\d{1,30}(\.\d{1,30})?(/[1-9]\d{0,29})?", raw):
+        if not re.fullmatch(r"[-+]?\d{1,30}(\.\d{1,30})?(/[1-9]\d{0,29})?", raw):
             raise ExpressionError(f"--at: '{raw[:30]}' is not a number (write 512, 0.75 or 3/4)")
         num = Fraction(raw)
+        if num < 0 and role == "p":
+            raise ExpressionError(f"--at: {key} must be 0 or more, got {raw}")
         if num <= 0 and role != "p":
             raise ExpressionError(f"--at: {key} must be positive, got {raw}")
         out[SYM[role]] = num

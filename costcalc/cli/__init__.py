@@ -99,8 +99,10 @@ def _run(argv: list[str] | None) -> None:
     except ModuleNotFoundError as e:
         if (e.name or "").split(".")[0] != "torch":
             raise
-        fail("this command runs PyTorch, which is not installed: pip install 'costcalc[torch]' "
-             "(only profile, reconcile, roofline, bench and --verify need it)", 2)
+        cmd = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), "")
+        fail(f"{'costcalc ' + cmd if cmd else 'this command'} runs PyTorch here, which is not "
+             "installed: pip install 'costcalc[torch]' (profile, reconcile, roofline, bench, export, "
+             "report of a torch model and --verify need it)", 2)
     except UsageError as e:
         if type(e).__name__ == "NoArgsIsHelpError":  # `costcalc` alone: the help, once
             text = e.format_message()  # rich help printed itself when the error was made

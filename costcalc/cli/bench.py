@@ -15,6 +15,7 @@ from .common import FormatOpt, InputOpt, TargetArg, emit, names
 from ..errors import CostcalcError
 from .profile import _shape
 from ..report.tables import Column, Format, Report, Table, integer, percent
+from ..units import plural as _n
 
 
 def _ms(v) -> str:
@@ -29,8 +30,6 @@ def _times(v) -> str:
     return f"{v:.2f}×" if isinstance(v, (int, float)) else ""
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def timing_columns(what: str) -> list[Column]:

@@ -74,7 +74,8 @@ def _targets() -> tuple:
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table for "
                       "people; json and csv for machines (raw numbers; shares as fractions of 1 "
-                      "to 6 decimals); markdown or latex for documents.", case_sensitive=False)]
+                      "to 6 decimals, ratios to 6 significant digits); markdown or latex for "
+                      "documents.", case_sensitive=False)]
 ModelArg = Annotated[str, typer.Argument(metavar="NAME", autocompletion=names(_model_names),
                      help="A registered architecture (see `costcalc models`) or a spec file "
                           "(path/to/net.toml).")]

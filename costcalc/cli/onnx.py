@@ -46,10 +46,35 @@ def notes(p) -> list[str]:
         out.append("the exporter rewrote: " + ", ".join(f"{k} ×{v}" for k, v in sorted(rewrites.items()))
                    + " (see costcalc export for what each moves)")
     if p.unmodelled:
-        out.append("not modelled (no costcalc rule, counted as 0): " + unmodelled_text(p))
+        out.append("not modelled (no costcalc rule, counted as 0, so every total is a lower bound, ≥): "
+                   + unmodelled_text(p))
     else:
         out.append("every node was priced by a costcalc rule.")
     return out
+
+
+def _missing(p, name: str) -> dict:
+    """{op: nodes} the convention priced as 0 for want of a rule: unmodelled nodes (no costcalc
+    rule) under every convention, and for onnx-tool the nodes its mirror has no rule for."""
+    from ..onnx import conventions
+
+    out = dict(p.unmodelled)
+    if name == "onnx-tool":
+        for op, n in conventions.onnx_tool_unmirrored(p).items():
+            out.setdefault(op, n)
+    return out
+
+
+def _exact(p, name: str) -> bool:
+    return not _missing(p, name)
+
+
+def _coverage(p, name: str) -> list[dict]:
+    return [{"not_modelled": op, "count": n} for op, n in sorted(_missing(p, name).items())]
+
+
+def _bound(total: int, exact: bool) -> str:
+    return f"{total:,}" if exact else f"≥{total:,}"
 
 
 def _title(p) -> str:
@@ -68,15 +93,18 @@ def profile(target: str, input: Optional[str], device: str, per_layer: bool, con
     p = load_profile(target, input)
     by_cat = conventions.get(name)(p)
     total = sum(by_cat.values())
+    exact = _exact(p, name)
     peak, where = memory.peak_activation(p, dtype)
     data = {"target": p.label, "format": "onnx", "input": list(p.input_shape), "convention": name,
-            "total": total, "by_category": by_cat, "params": p.total_params, "dtype": dtype,
+            "total": total, "exact": exact, "coverage": _coverage(p, name),
+            "by_category": by_cat, "params": p.total_params, "dtype": dtype,
             "peak_activation_bytes": peak, "peak_at": where, "opset": p.graph.opset,
             "bound": [{"input": n, "dim": i, "name": d, "value": v} for n, i, d, v in p.bound],
             "unmodelled": p.unmodelled}
     summary = Table([Column("quantity", "quantity", primary=True),
-                     Column("value", "value", "right", integer), Column("at", "at")], [
-        {"quantity": f"total ({name})", "value": total},
+                     Column("value", "value", "right", integer, display="value_text"),
+                     Column("at", "at")], [
+        {"quantity": f"total ({name})", "value": total, "value_text": _bound(total, exact)},
         *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
         {"quantity": "parameters", "value": p.total_params},
         {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
@@ -118,10 +146,14 @@ def reconcile(target: str, input: Optional[str], device: str, fmt: Format) -> No
     p = load_profile(target, input)
     t = conventions.totals(p)
     rows = [{"category": LABELS[c], **{n: t[n][c] for n in t}} for c in CATEGORIES]
-    rows.append({"category": "total", **{n: sum(t[n].values()) for n in t}})
-    cols = [Column("category", "category", primary=True)] + [Column(n, n, "right", integer) for n in t]
+    rows.append({"category": "total", **{n: sum(t[n].values()) for n in t},
+                 **{f"{n}_text": _bound(sum(t[n].values()), _exact(p, n)) for n in t}})
+    cols = [Column("category", "category", primary=True)] + [
+        Column(n, n, "right", integer, display=f"{n}_text") for n in t]
     data = {"target": p.label, "format": "onnx", "input": list(p.input_shape), "by_convention": t,
-            "totals": {n: sum(v.values()) for n, v in t.items()}, "unmodelled": p.unmodelled,
+            "totals": {n: sum(v.values()) for n, v in t.items()},
+            "bounds": {n: "exact" if _exact(p, n) else "lower bound" for n in t},
+            "coverage": {n: _coverage(p, n) for n in t}, "unmodelled": p.unmodelled,
             "not_applicable": list(conventions.TORCH_ONLY)}
     extra = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1; "
              "onnx-tool's per-element costs are its own instruction estimates (node.py).",

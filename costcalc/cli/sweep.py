@@ -18,6 +18,7 @@ from . import app
 from .common import RANGE_HELP, App, FormatOpt, ModelArg, OutOpt, emit
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer, percent
+from ..units import plural
 
 LARGE_GRID = 10_000  # cells from which a terminal gets a progress bar
 
@@ -127,8 +128,8 @@ def _sweep_report(sw, convention: str) -> Report:
     if shown:
         cols.append(Column("top1", "paper top-1 %", "right", lambda v: f"{v:g}" if v else ""))
     opts = "".join(f", {k.replace('_', ' ')} {v}" for k, v in sw.options.items())
-    title = (f"{arch.title}{opts} — {len(sw.alphas)} α × {len(sw.resolutions)} resolutions = "
-             f"{sw.cells:,} cells")
+    title = (f"{arch.title}{opts} — {len(sw.alphas)} α × {plural(len(sw.resolutions), 'resolution')} "
+             f"= {plural(sw.cells, 'cell')}")
     how = (f"closed form from {sw.resolves} resolves" if sw.method == "closed form"
            else f"resolved cell by cell ({sw.resolves} resolves)")
     notes = [f"MACs: conv + FC multiply-accumulates, no bias (the papers' mult-adds); params: "

@@ -44,11 +44,35 @@ def export_model(model, input_shape: tuple, exporter: str = "dynamo", opset: int
         raise CostcalcError(f"--exporter must be one of {', '.join(EXPORTERS)}, got {exporter!r}")
     if exporter == "dynamo":
         require("onnxscript")
+    newest = onnx.defs.onnx_opset_version()
+    if opset is not None and not 1 <= opset <= newest:
+        raise CostcalcError(f"--opset must be between 1 and {newest} (the installed onnx's newest), "
+                            f"got {opset}")
     model.eval()
     if dynamic_batch and input_shape[0] == 1:  # torch.export specialises a size-1 dim to a constant
         input_shape = (2, *input_shape[1:])
     x = torch.randn(input_shape, generator=torch.Generator().manual_seed(0))
+    proto = _export(torch, onnx, model, x, exporter, opset, dynamic_batch)
+    got = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is not None and got != opset:
+        # the dynamo exporter writes opset 18 and up, converts down when it can, else keeps 18
+        raise CostcalcError(f"--opset {opset}: the {exporter} exporter cannot convert this model to "
+                            f"opset {opset} and wrote opset {got}"
+                            + (" (try --exporter torchscript, or an opset of 18 or more)"
+                               if exporter == "dynamo" else ""))
+    return proto
+
+
+def _export(torch, onnx, model, x, exporter: str, opset, dynamic_batch: bool):
+    import logging
+
     log = io.StringIO()
+    # torch's "Setting ONNX exporter to use operator set version 18" line and onnxscript's
+    # version-converter traceback go to stderr through logging; the opset check says it in one line
+    quiet = [logging.getLogger(n) for n in ("torch.onnx", "onnxscript", "onnx_ir")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.CRITICAL)
     try:
         with torch.no_grad(), contextlib.redirect_stdout(log), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -71,6 +95,9 @@ def export_model(model, input_shape: tuple, exporter: str = "dynamo", opset: int
         msg = text.splitlines()[0] if text else ""
         hint = " (try --exporter torchscript)" if exporter == "dynamo" else ""
         raise CostcalcError(f"torch.onnx.export ({exporter}) failed: {type(e).__name__}: {msg}{hint}") from None
+    finally:
+        for q, lv in zip(quiet, levels):
+            q.setLevel(lv)
 
 
 def write_model(proto, out: str) -> int:

@@ -87,6 +87,11 @@ def canonical(name: str) -> str:
     name = ALIASES.get(name, name)
     if name not in CONVENTIONS:
         known = ", ".join([*CONVENTIONS, *ALIASES])
+        from ..onnx.conventions import CONVENTIONS as ONNX_ONLY  # only on this error path
+
+        if name in ONNX_ONLY:
+            raise CostcalcError(f"convention {name!r} prices ONNX graph nodes, so it applies to .onnx "
+                                f"files only (write one with costcalc export); for a torch model: {known}")
         raise CostcalcError(f"unknown convention {name!r}; known: {known}")
     return name
 

@@ -9,7 +9,8 @@ never cut or wrapped; prose wraps, secondary columns fold away with a note, then
 stacked records); piped, it is plain text at its natural width (``COLUMNS`` set in the
 environment lays it out for that width instead). JSON and CSV are for machines: raw numbers,
 column names equal to the JSON keys, shares (keys ending in ``share``) as fractions rounded to
-:data:`SHARE_DECIMALS` places, and one table per CSV stream (``--table NAME`` picks it).
+:data:`SHARE_DECIMALS` places, ratios (:func:`is_ratio`) to :data:`RATIO_DIGITS` significant
+digits, and one table per CSV stream (``--table NAME`` picks it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, Callable
 from ..errors import CostcalcError
 
 SHARE_DECIMALS = 6  # a share (0..1) in JSON and CSV: 0.030600000000000002 -> 0.0306
+RATIO_DIGITS = 6  # a ratio in JSON and CSV: 0.1130642361111111 -> 0.113064, 8.844529750479847 -> 8.84453
 
 
 class Format(str, Enum):
@@ -150,15 +152,26 @@ def is_share(key) -> bool:
     return isinstance(key, str) and key.endswith("share")
 
 
+def is_ratio(key) -> bool:
+    """A ratio, reduction or saving (``ratio_to_standard``, ``spatial_ratio``, ``reduction``,
+    ``saving``; every number in an object under such a key): a float of any size, so rounded to
+    :data:`RATIO_DIGITS` significant digits, not to decimals."""
+    return isinstance(key, str) and (key.endswith(("ratio", "reduction", "saving"))
+                                     or "_ratio_" in key or key.startswith("ratio_"))
+
+
 def _jsonable(x, key=None):
     if isinstance(x, dict):
-        return {str(k): _jsonable(v, k) for k, v in x.items() if not str(k).startswith("_")}
+        return {str(k): _jsonable(v, key if is_ratio(key) else k) for k, v in x.items()
+                if not str(k).startswith("_")}
     if isinstance(x, (list, tuple)):
         return [_jsonable(v, key) for v in x]
     if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
         return x
     if isinstance(x, float):
-        return round(x, SHARE_DECIMALS) if is_share(key) else x
+        if is_share(key):
+            return round(x, SHARE_DECIMALS)
+        return float(f"{x:.{RATIO_DIGITS}g}") if is_ratio(key) else x
     try:  # numpy / sympy integers and floats
         if float(x) == int(x):
             return int(x)
