@@ -666,6 +666,7 @@ class Spec:
     published: tuple = ()
     source: str = ""
     min_side: int | None = None  # None: the product of its strides (archs.min_side)
+    notes: tuple = ()  # what every report of it says (choices that are costcalc's, not the paper's)
 
     def table(self, block: str, columns: tuple) -> list[tuple]:
         """The rows of the first stage table of a block type, as tuples of ``columns`` —
@@ -731,6 +732,7 @@ TOP_KEYS = {
     "defaults": "keys every block that takes them gets unless it says otherwise",
     "layers": "the ordered layers and stage tables ([[layers]])",
     "published": "published figures: [[published]] alpha, resolution, macs_m, params_m, top1, source",
+    "notes": "sentences `model` prints with it (the choices that are yours, not the paper's)",
 }
 WIDTHS = ("floor", "round", "divisible8")
 OPTIONS = {"growth_rate": "--growth-rate"}  # options the command line can set
@@ -853,6 +855,10 @@ def _decode(data: dict, lines: _Lines, where: str) -> Spec:
     for key, v in (("title", title), ("source", source)):
         if not isinstance(v, str):
             fail(lines.top(key), f"{key} must be a string, got {_show(v)}")
+    notes = data.get("notes", [])
+    notes = [notes] if isinstance(notes, str) else notes
+    if not isinstance(notes, list) or not all(isinstance(n, str) and n.strip() for n in notes):
+        fail(lines.top("notes"), f"notes must be a list of sentences, got {_show(data['notes'])}")
     side, channels = _input(data.get("input", {}), lambda msg: fail(lines.top("input"), msg))
     width = data.get("width", "floor")
     if width not in WIDTHS:
@@ -898,7 +904,7 @@ def _decode(data: dict, lines: _Lines, where: str) -> Spec:
     _check_ids(entries, lines, fail)
     published = _published(data.get("published", []), lines, fail)
     return Spec(where, name, title, side, channels, width, min_channels, dict(options), entries,
-                published, source, min_side)
+                published, source, min_side, tuple(n.strip() for n in notes))
 
 
 def _value(key: str, v, options: dict):

@@ -155,7 +155,7 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
             Column("paper_millions", "paper", "right", _millions),
             Column("convention", "convention", wrap=True, secondary=True)]
     tables = [Table(cols, rows, title=title, name="summary")]
-    notes = []
+    notes = list(arch.spec.notes) if getattr(arch.spec, "notes", None) else []
     if pub:
         notes.append(f"paper: {pub.macs_m:g}M mult-adds, {pub.params_m:g}M params"
                      + (f", top-1 {pub.top1:g}%" if pub.top1 else "") + f" ({pub.source})")
