@@ -20,6 +20,14 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
+def fewer_or_more(ratio, what: str = "MACs") -> str:
+    """A cost ratio (new ÷ old) as people say it: 1/8.8 → '8.84× fewer MACs', 9/8 → '1.12× more
+    MACs' (never '0.89× fewer'), 1 → 'the same MACs'."""
+    if ratio == 1:
+        return f"the same {what}"
+    return f"{1 / ratio:.2f}× fewer {what}" if ratio < 1 else f"{ratio:.2f}× more {what}"
+
+
 def macs_to_flops(macs: int) -> int:
     return 2 * macs
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..report.tables import Column, Report, Table
+from ..units import fewer_or_more
 from .equations import CheckResult, Link, Namer, _num, link_dict
 
 
@@ -67,7 +68,7 @@ def _at_text(r: CheckResult) -> list[dict]:
         x = v[key]
         text = _value(x, nm)
         if isinstance(x, Fraction) and r.kind is not None and r.kind.what == "ratio" and x > 0:
-            text = f"{float(x):.4f} → {float(1 / x):.2f}× fewer MACs"
+            text = f"{float(x):.4f} → {fewer_or_more(float(x))}"
         elif isinstance(x, Fraction) and r.kind is not None and r.kind.what in ("MACs", "params") \
                 and x.denominator == 1:
             text = f"{x.numerator:,} {r.kind.what}"

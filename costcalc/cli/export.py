@@ -5,7 +5,6 @@ torch and onnx are imported inside the command only.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Literal, Optional
 
 import typer
@@ -14,7 +13,7 @@ from . import app
 from .common import FormatOpt, InputOpt, TargetArg, emit
 from .profile import _shape
 from ..errors import CostcalcError, VerificationError
-from ..report.tables import Column, Format, Report, Table, integer
+from ..report.tables import Column, Format, Report, Table, integer, stderr_note
 
 ExporterOpt = Annotated[Literal["dynamo", "torchscript"], typer.Option(
     "--exporter", help="dynamo (torch's default; needs onnxscript) or torchscript (the legacy "
@@ -96,7 +95,7 @@ def export(
             "by_category": {"module": c["module"], "file": c["file"]}, "rewrites": dict(c["rewrites"]),
             "nodes": dict(c["ops"]), "paper_equal": equal, "unmodelled": p.unmodelled}
     emit(Report([table], data, notes), fmt)
-    print(f"costcalc: wrote {onnx}", file=sys.stderr)
+    stderr_note(f"wrote {onnx}")
     if not equal:
         raise VerificationError(f"{label}: paper MACs of the ONNX file ({rows[0]['file']:,}) differ from "
                                 f"the module's ({rows[0]['module']:,})")

@@ -96,13 +96,14 @@ def report(
         if machine is not None:
             page.roofline_svg, page.roofline_notes = roofline_svg(p, machine, roof_dtype)
     from ..report.page_html import render
+    from ..report.tables import stderr_note
 
     command = "costcalc report " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
         if len(sys.argv) > 2 and sys.argv[1] == "report" else ""
     text = render(page, command).encode("utf-8")
     with atomic(out) as f:
         f.write(text)
-    print(f"costcalc: wrote {out} (report page, {len(text) / 1024:.0f} KB)", file=sys.stderr)
+    stderr_note(f"wrote {out} (report page, {len(text) / 1024:.0f} KB)")
 
 
 def _arch_roofline(page, machine, dtype: str, device: str):

@@ -6,7 +6,6 @@ imported inside the command, so the other commands stay light.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -16,7 +15,7 @@ from .common import DeviceOpt, Dtype, FormatOpt, InputOpt, OutOpt, TargetArg, em
 from .profile import _profile, _shape
 from .sweep import _wrote
 from ..errors import CostcalcError
-from ..report.tables import Column, Format, Report, Table, integer, percent
+from ..report.tables import Column, Format, Report, Table, integer, percent, stderr_note
 
 
 def _machine(peak: Optional[float], bandwidth: Optional[float]):
@@ -82,13 +81,13 @@ def roofline(
                                   _legend(r), title=f"{r.label} {tuple(r.input_shape)}, {dtype}",
                                   dtype=dtype, machine=_roof_text(machine)), out)
     if machine.assumed:
-        print(f"costcalc: note: peak and bandwidth assumed ({machine.name}, "
-              f"{machine.peak_gflops:g} GFLOP/s, {machine.bandwidth_gbs:g} GB/s); pass "
-              "--peak-gflops and --bandwidth-gbs for your machine", file=sys.stderr)
+        stderr_note(f"note: peak and bandwidth assumed ({machine.name}, "
+                    f"{machine.peak_gflops:g} GFLOP/s, {machine.bandwidth_gbs:g} GB/s); pass "
+                    "--peak-gflops and --bandwidth-gbs for your machine")
     if out is not None:
         _wrote(out, "roofline chart")
-    else:
-        print("costcalc: add --out FILE.png (or .svg, .pdf) to draw the chart", file=sys.stderr)
+    elif fmt == Format.table:  # a hint for people; a machine format asked for the numbers only
+        stderr_note("add --out FILE.png (or .svg, .pdf) to draw the chart")
     emit(_report(r, per_layer), fmt)
 
 

@@ -17,7 +17,7 @@ import typer
 from . import app
 from .common import RANGE_HELP, App, FormatOpt, ModelArg, OutOpt, emit
 from ..errors import CostcalcError
-from ..report.tables import Column, Format, Report, Table, integer, percent
+from ..report.tables import Column, Format, Report, Table, integer, percent, stderr_note
 from ..units import plural
 
 LARGE_GRID = 10_000  # cells from which a terminal gets a progress bar
@@ -53,7 +53,7 @@ def progress_for(cells: int, label: str):
 
 
 def _wrote(path: Path, what: str) -> None:
-    print(f"costcalc: wrote {path} ({what})", file=sys.stderr)
+    stderr_note(f"wrote {path} ({what})")
 
 
 @app.command()
@@ -196,21 +196,26 @@ def ratio(
 
         save(ratio_chart(kernels, ns), out)
         _wrote(out, "ratio chart")
-    else:
-        print("costcalc: add --out FILE.png (or .svg, .pdf) to draw the chart", file=sys.stderr)
+    elif fmt == Format.table:  # a hint for people; a machine format asked for the numbers only
+        stderr_note("add --out FILE.png (or .svg, .pdf) to draw the chart")
     emit(_ratio_report(kernels, ns, separable_ratio(kernels, ns)), fmt)
+
+
+def _bracket(v: float) -> str:
+    """0.1131 → '0.1131 (8.84×)' fewer MACs; 1.125 (Dk = 1) → '1.1250 (1.12× more)'."""
+    return f"{v:.4f} ({1 / v:.2f}×)" if v <= 1 else f"{v:.4f} ({v:.2f}× more)"
 
 
 def _ratio_report(kernels, ns, exact) -> Report:
     rows = [{"N": n, **{f"Dk{k}": float(exact[k][i]) for k in kernels}} for i, n in enumerate(ns)]
     cols = [Column("N", "N", "right", str, primary=True)] + [
-        Column(f"Dk{k}", f"Dk = {k}", "right", lambda v: f"{v:.4f} ({1 / v:.2f}×)") for k in kernels]
+        Column(f"Dk{k}", f"Dk = {k}", "right", _bracket) for k in kernels]
     data = {"formula": "1/N + 1/Dk^2", "kernels": kernels, "channels": ns,
             "ratios": [{"kernel": k, "channels": n, "ratio": float(exact[k][i]),
                         "exact": str(exact[k][i]), "saving": float(1 / exact[k][i])}
                        for k in kernels for i, n in enumerate(ns)]}
     notes = ["separable ÷ standard MACs = (Dk²·M·Df² + M·N·Df²) / (Dk²·M·N·Df²) = 1/N + 1/Dk², "
              "exact from costcalc.layers.separable / standard (M and Df cancel); "
-             "in brackets: how many times fewer MACs."]
+             "in brackets: how many times fewer MACs (or, marked more, how many times more)."]
     return Report([Table(cols, rows, title="Depthwise separable ÷ standard convolution MACs",
                          name="ratios", json_path="")], data, notes)

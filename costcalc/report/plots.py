@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import CostcalcError
 from .files import atomic, check_writable
+from ..units import fewer_or_more
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -360,7 +361,7 @@ def ratio(kernels, curve_n, curve, marked_n, marked, title: str = ""):
             ax.plot(marked_n, marked[k], "o", color=color, markersize=4)
             ax.axhline(1 / (k * k), color=color, linestyle=":", linewidth=1)
             last = marked[k][-1]
-            ax.annotate(f"{1 / last:.2f}× fewer MACs at N = {marked_n[-1]}",
+            ax.annotate(f"{fewer_or_more(last)} at N = {marked_n[-1]}",
                         (marked_n[-1], last), xytext=(-4, 5), textcoords="offset points",
                         ha="right", fontsize=7.5, color=color)
         ax.set_xscale("log", base=2)

@@ -432,6 +432,25 @@ def terminal_width() -> tuple[int | None, bool]:
     return (int(columns) if columns.isdigit() and int(columns) > 0 else None), False
 
 
+def stderr_note(text: str) -> None:
+    """A ``costcalc: ...`` line on stderr, wrapped between words to the terminal's width (or
+    COLUMNS), continuation lines indented; piped with no COLUMNS, one line, as a log wants."""
+    import textwrap
+
+    if sys.stderr.isatty():
+        import shutil
+
+        width = shutil.get_terminal_size((80, 24)).columns
+    else:
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else None
+    text = f"costcalc: {text}"
+    if width and len(text) > width:
+        text = "\n".join(textwrap.wrap(text, width, subsequent_indent="  ", break_long_words=False,
+                                        break_on_hyphens=False))
+    print(text, file=sys.stderr)
+
+
 def render(report: Report, fmt: Format | str = Format.table, console=None,
            view: View | None = None) -> None:
     """Print a report to stdout (or to ``console``, laid out for its width) in the chosen format."""
@@ -451,6 +470,6 @@ def render(report: Report, fmt: Format | str = Format.table, console=None,
                 Format.markdown: to_markdown, Format.latex: to_latex}[fmt](report, view)
         if fmt is Format.csv and len(report.tables) > 1 and (view is None or view.table is None):
             others = [t.name for t in report.tables if t.name != (report.main or report.tables[0].name)]
-            print(f"costcalc: note: CSV holds one table, {report.main or report.tables[0].name}; "
-                  f"the others ({', '.join(others)}) with --table NAME", file=sys.stderr)
+            stderr_note(f"note: CSV holds one table, {report.main or report.tables[0].name}; "
+                        f"the others ({', '.join(others)}) with --table NAME")
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..units import human
+from ..units import fewer_or_more, human
 from .tables import Column, Report, Table, integer, latex_escape, percent
 
 
@@ -31,7 +31,7 @@ def comparison_report(c) -> Report:
     notes = [
         f"ratio separable/standard = {c.printed_ratio('exact').pretty} = {c.printed_ratio().pretty}"
         f" = 1/{st.N} + 1/{st.Dk}² = {ratio.numerator}/{ratio.denominator} = {float(ratio):.4f}"
-        f" → {float(1 / ratio):.2f}× fewer MACs",
+        f" → {fewer_or_more(float(ratio))}",
         f"standard {human(std.macs)} MACs vs separable {human(c.row('separable').macs)} MACs",
         *c.notes,
     ]
