@@ -28,7 +28,7 @@ class Fit:
     model: str
     title: str
     sweep: Sweep  # α and resolutions ascending
-    max_macs: int
+    max_macs: int | None  # None: a parameter budget alone
     max_params: int | None
     convention: str  # of the parameter count (resolve.PARAM_CONVENTIONS)
     within: np.ndarray  # (α, resolution) bool
@@ -48,7 +48,7 @@ class Fit:
             a, r = sw.alphas[i], sw.resolutions[j]
             ref = self.published.get((a, r))
             out.append({"alpha": a, "resolution": r, "macs": int(macs[i][j]),
-                        "params": int(params[i][j]), "macs_share": int(macs[i][j]) / self.max_macs,
+                        "params": int(params[i][j]), "macs_share": int(macs[i][j]) / self.max_macs if self.max_macs else None,
                         "frontier": bool(self.frontier[i, j]),
                         "top1": ref.top1 if ref else None, "source": ref.source if ref else None})
         return out
@@ -66,23 +66,27 @@ def pareto(within: np.ndarray) -> np.ndarray:
     return within & ~beaten
 
 
-def fit(name: str, max_macs: int, max_params: int | None = None, alphas=(), resolutions=(),
+def fit(name: str, max_macs: int | None, max_params: int | None = None, alphas=(), resolutions=(),
         growth_rate: int | None = None, convention: str = "weights", on_step=None) -> Fit:
-    """Every cell of the α × resolution grid within budget, and its Pareto frontier."""
+    """Every cell of the α × resolution grid within budget (MACs, parameters or both), and its
+    Pareto frontier."""
     arch = get(name)
     if convention not in PARAM_CONVENTIONS:
         raise CostcalcError(f"unknown parameter convention {convention!r}; known: "
                             f"{', '.join(PARAM_CONVENTIONS)}")
-    if max_macs <= 0 or (max_params is not None and max_params <= 0):
+    if max_macs is None and max_params is None:
+        raise CostcalcError("give a budget: --max-macs, --max-params or both")
+    if (max_macs is not None and max_macs <= 0) or (max_params is not None and max_params <= 0):
         raise CostcalcError("budgets must be positive")
     sw = sweep(name, sorted(set(float(a) for a in alphas)), sorted(set(int(r) for r in resolutions)),
                growth_rate, on_step=on_step)
-    within = sw.macs <= max_macs
+    within = sw.macs <= max_macs if max_macs is not None else np.ones(sw.macs.shape, dtype=bool)
     if max_params is not None:
         within &= sw.params[convention] <= max_params
     within = np.asarray(within, dtype=bool)
     pubs = {(float(r.alpha), int(r.resolution)): r for r in arch.published if r.top1 is not None}
-    return Fit(name, arch.title, sw, int(max_macs), None if max_params is None else int(max_params),
+    return Fit(name, arch.title, sw, None if max_macs is None else int(max_macs),
+               None if max_params is None else int(max_params),
                convention, within, pareto(within), pubs)
 
 

@@ -21,8 +21,9 @@ AUTO_LIMIT = 60  # cells within budget past which a table lists the frontier alo
 @app.command()
 def fit(
     name: ModelArg,
-    max_macs: Annotated[str, typer.Option("--max-macs", metavar="COUNT", help="MAC budget: 150M, "
-                        "1.2G, 600000 (multiply-accumulates, the papers' mult-adds).")],
+    max_macs: Annotated[Optional[str], typer.Option("--max-macs", metavar="COUNT", help="MAC budget: "
+                        "150M, 1.2G, 600000 (multiply-accumulates, the papers' mult-adds). Give it, "
+                        "--max-params or both.")] = None,
     max_params: Annotated[Optional[str], typer.Option("--max-params", metavar="COUNT",
                           help="Parameter budget: 2M, 500K (in the --params convention).")] = None,
     alpha: Annotated[Optional[str], typer.Option("--alpha", "-a", metavar="VALUES",
@@ -42,12 +43,15 @@ def fit(
 ):
     """Every (α, resolution) within a MAC / parameter budget, the Pareto frontier marked."""
     from ..archs import get
+    from ..errors import CostcalcError
     from ..fit import DEFAULT_ALPHAS, DEFAULT_RESOLUTIONS, fit as run
     from ..ranges import parse_values
     from ..units import parse_count
 
     get(name)
-    budget = parse_count(max_macs, "--max-macs")
+    if max_macs is None and max_params is None:
+        raise CostcalcError("give a budget: --max-macs COUNT, --max-params COUNT or both")
+    budget = None if max_macs is None else parse_count(max_macs, "--max-macs")
     pbudget = None if max_params is None else parse_count(max_params, "--max-params")
     alphas = parse_values(alpha or DEFAULT_ALPHAS, option="--alpha")
     resolutions = parse_values(resolution or DEFAULT_RESOLUTIONS, integer=True, option="--resolution")
@@ -80,11 +84,12 @@ def _chart(f, out: Path) -> None:
     sw = f.sweep
     pubs = [{"alpha": a, "resolution": r, "top1": ref.top1} for (a, r), ref in f.published.items()
             if a in sw.alphas and r in sw.resolutions]
-    label = f"{_budget(f.max_macs)} MACs"
+    label = f"{_budget(f.max_macs)} MACs" if f.max_macs else None
+    plabel = f"{_budget(f.max_params)} params" if f.max_params else None
     plots.save(plots.fit(sw.alphas, sw.resolutions, sw.macs.tolist(), f.within.tolist(),
                          f.frontier.tolist(), f.max_macs, label, f.params.tolist(), f.max_params,
-                         pubs, f"{f.title}: within {label}"
-                         + (f" and {_budget(f.max_params)} params" if f.max_params else "")), out)
+                         pubs, f"{f.title}: within " + " and ".join(x for x in (label, plabel) if x)),
+               out)
     _wrote(out, "fit chart")
 
 
@@ -98,14 +103,15 @@ def fit_report(f, frontier_only: bool = False, auto: bool = False) -> Report:
     cols = [Column("alpha", "α", "right", lambda v: f"{v:g}"),
             Column("resolution", "resolution", "right"),
             Column("macs", "MACs", "right", integer),
-            Column("macs_share", "of budget", "right", percent),
+            *([Column("macs_share", "of budget", "right", percent)] if f.max_macs else []),
             Column("params", f"params ({f.convention})", "right", integer),
             Column("frontier", "frontier", "center", lambda v: "◆" if v else "")]
     refs = [f.published[(c["alpha"], c["resolution"])] for c in cells if c["top1"] is not None]
     if refs:
         cols.append(Column("top1", "paper top-1 %", "right", lambda v: f"{v:g}" if v else ""))
-    budget = f"{f.max_macs:,} MACs" + (f" and {f.max_params:,} params ({f.convention})"
-                                       if f.max_params else "")
+    budget = " and ".join(x for x in (f"{f.max_macs:,} MACs" if f.max_macs else "",
+                                      f"{f.max_params:,} params ({f.convention})"
+                                      if f.max_params else "") if x)
     title = (f"{f.title} — {len(cells):,} of {sw.cells:,} (α, resolution) within {budget}; "
              f"{nfront} on the Pareto frontier" + (" (shown)" if frontier_only else " (◆)"))
     notes = [f"MACs: conv + FC multiply-accumulates, no bias (the papers' mult-adds); params: "

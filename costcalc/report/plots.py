@@ -250,10 +250,11 @@ def accuracy(points, title: str = ""):
     return fig
 
 
-def fit(alphas, resolutions, macs, within, frontier, max_macs: int, budget_text: str,
+def fit(alphas, resolutions, macs, within, frontier, max_macs: int | None, budget_text: str | None,
         params=None, max_params=None, published=(), title: str = ""):
     """The α × resolution grid of ``costcalc fit``: cells within budget coloured by MACs ÷
-    budget, the rest greyed, the budget line (MACs = budget, from the exact grid),
+    budget (params ÷ budget with a parameter budget alone), the rest greyed, the budget line
+    (MACs = budget, from the exact grid),
     the Pareto frontier joined, published configurations starred with their top-1.
     ``macs``, ``within``, ``frontier``, ``params``: [i][j] at alphas[i], resolutions[j] (both
     ascending); ``published``: dicts with alpha, resolution, top1."""
@@ -270,19 +271,21 @@ def fit(alphas, resolutions, macs, within, frontier, max_macs: int, budget_text:
         ax.scatter(RR[~W], AA[~W], s=size, marker="x", color="0.75", linewidths=0.8,
                    label="over budget")
         if W.any():
-            sc = ax.scatter(RR[W], AA[W], s=size * 1.4, c=M[W] / max_macs, cmap="viridis",
+            share = M[W] / max_macs if max_macs else np.asarray(params, dtype=float)[W] / max_params
+            sc = ax.scatter(RR[W], AA[W], s=size * 1.4, c=share, cmap="viridis",
                             vmin=0, vmax=1, label="within budget")
-            fig.colorbar(sc, ax=ax, label="MACs ÷ budget", pad=0.02)
+            fig.colorbar(sc, ax=ax, label="MACs ÷ budget" if max_macs else "params ÷ budget", pad=0.02)
         if F.any():
             fi, fj = np.nonzero(F)
             order = np.argsort(A[fi])
             ax.plot(Rs[fj][order], A[fi][order], "-", color="crimson", linewidth=1.3, zorder=3)
             ax.scatter(Rs[fj], A[fi], s=size * 2.6, facecolors="none", edgecolors="crimson",
                        linewidths=1.4, zorder=4, label="Pareto frontier")
-        if len(A) > 1 and len(Rs) > 1 and M.min() <= max_macs <= M.max():
-            cs = ax.contour(RR, AA, M, levels=[max_macs], colors="black", linestyles="--",
-                            linewidths=1.1)
-            ax.clabel(cs, fmt={max_macs: budget_text}, fontsize=8)
+        if len(A) > 1 and len(Rs) > 1:
+            if max_macs and M.min() <= max_macs <= M.max():
+                cs = ax.contour(RR, AA, M, levels=[max_macs], colors="black", linestyles="--",
+                                linewidths=1.1)
+                ax.clabel(cs, fmt={max_macs: budget_text}, fontsize=8)
             if params is not None and max_params is not None:
                 P = np.asarray(params, dtype=float)
                 if P.min() <= max_params <= P.max():
@@ -297,12 +300,26 @@ def fit(alphas, resolutions, macs, within, frontier, max_macs: int, budget_text:
         if published:
             ax.scatter([], [], marker="*", s=140, color="gold", edgecolors="black",
                        linewidths=0.6, label="published top-1")
-        ax.margins(0.04)
+        # the edge rows and columns whole: 0.6 of a grid step (at least 5% of the span) beyond them,
+        # so no marker, the frontier's rings included, is cut by the axes
+        ax.set_xlim(*_grid_limits(Rs))
+        ax.set_ylim(*_grid_limits(A))
         ax.set_xlabel("input resolution (pixels per side)")
         ax.set_ylabel("width multiplier α")
-        ax.set_title(title or f"Configurations within {budget_text}")
+        ax.set_title(title or f"Configurations within {budget_text or 'budget'}")
         ax.legend(loc="upper right", fontsize=8)
     return fig
+
+
+def _grid_limits(values) -> tuple[float, float]:
+    """Axis limits that show a grid's first and last values with room for their markers."""
+    import numpy as np
+
+    v = np.unique(np.asarray(values, dtype=float))
+    lo, hi = float(v[0]), float(v[-1])
+    step = float(np.diff(v).min()) if len(v) > 1 else (abs(lo) * 0.1 or 1.0)
+    pad = max(0.6 * step, 0.05 * (hi - lo))
+    return lo - pad, hi + pad
 
 
 def scaling(alphas, resolutions, exact, law, reference: str, title: str = ""):
