@@ -40,6 +40,14 @@ class VerificationError(CostcalcError):
     exit_code = 1
 
 
+def did_you_mean(name, known, cutoff: float = 0.5) -> str:
+    """' (did you mean 'separable'?)' for the closest known name, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def require_positive(name: str, value, whole: bool = False, maximum: float | None = None):
     """A user-given count or multiplier: finite, > 0, optionally whole and bounded. ``name`` is
     the Python parameter (``in_channels``); see :class:`OptionError`."""

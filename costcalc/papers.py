@@ -436,7 +436,7 @@ def summary(cs=None) -> dict:
     accounted = sum(counts[s] for s in ACCOUNTED)
     return {"cells": len(cs), "by_status": counts, "reproduced": sum(counts[s] for s in REPRODUCED),
             "reproduced_or_explained": accounted,
-            "percent_reproduced_or_explained": round(100 * accounted / len(cs), 1) if cs else 100.0}
+            "percent_reproduced_or_explained": round(100 * accounted / len(cs), 1) if cs else None}
 
 
 # -- MobileNet v2 §3.3: the block formula summed over the network ------------------------------

@@ -37,7 +37,6 @@ alone shows it, and at resolve time (with α and the resolution) where only a si
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import CostcalcError, ShapeError
+from ..errors import CostcalcError, ShapeError, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -182,8 +181,7 @@ def _show(v) -> str:
 
 
 def _hint(name: str, known) -> str:
-    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(name, known)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ check); a traceback never does. Output that cannot be written is one line too: a
 from __future__ import annotations
 
 import errno
+import re
 import os
 import sys
 
 import typer
 
 from .. import __version__
-from ..errors import CostcalcError
+from ..errors import CostcalcError, did_you_mean
 from .common import App
 
 # typer >= 0.29 vendors click privately; reach its exception classes through the public API.
@@ -113,7 +114,11 @@ def _run(argv: list[str] | None) -> None:
         if e.ctx is not None and e.ctx.command_path:
             hint = f" (see '{e.ctx.command_path} --help')"
         # typer phrases a bad choice through pydantic: "Value error, 'x' is not one of ..."
-        fail(e.format_message().replace("\n", " ").replace("Value error, ", "") + hint, 2)
+        msg = e.format_message().replace("\n", " ").replace("Value error, ", "")
+        bad = re.search(r"'([^']*)' is not one of (.*)", msg)  # the choices, as the message lists them
+        if bad:
+            msg = msg.rstrip(".") + did_you_mean(bad.group(1), re.findall(r"'([^']*)'", bad.group(2))) + "."
+        fail(msg + hint, 2)
     except ClickException as e:
         fail(e.format_message().replace("\n", " "), e.exit_code)
     except typer.Exit as e:

@@ -36,15 +36,18 @@ def papers(
     """Every published cell (papers' tables, the authors' releases, torchvision, Keras) beside
     costcalc's exact count, with a status: exact, rounded, truncated, explained or erratum."""
     from ..archs.published import SOURCES
-    from ..errors import CostcalcError
+    from ..errors import CostcalcError, did_you_mean
     from ..papers import STATUSES
     from ..report.papers_views import papers_report
 
     def split(values, known, what):
         out = [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+        if values is not None and not out:  # --source "" would otherwise select everything
+            raise CostcalcError(f"{what} is empty; choose from: {', '.join(known)}")
         bad = [v for v in out if v not in known]
         if bad:
-            raise CostcalcError(f"unknown {what} {bad[0]!r}; choose from: {', '.join(known)}")
+            raise CostcalcError(f"unknown {what} {bad[0]!r}{did_you_mean(bad[0], known)}; "
+                                f"choose from: {', '.join(known)}")
         return out
 
     emit(papers_report(split(source, SOURCES, "--source"), split(status, STATUSES, "--status")), fmt)

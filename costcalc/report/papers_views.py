@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .tables import Column, Report, Table, integer
+from ..units import plural
 
 
 def _slug(title: str) -> str:
@@ -29,9 +30,11 @@ def _select(cells, sources, statuses):
 
 
 def summary_line(s: dict) -> str:
+    if not s["cells"]:
+        return "no published cell matches the --source / --status filter"
     parts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items() if n)
-    return (f"{s['cells']} published cells: {parts} — {s['percent_reproduced_or_explained']:g}% "
-            f"reproduced or explained")
+    return (f"{plural(s['cells'], 'published cell')}: {parts} — "
+            f"{s['percent_reproduced_or_explained']:g}% reproduced or explained")
 
 
 def papers_report(sources: list[str] | None = None, statuses: list[str] | None = None) -> Report:
