@@ -47,9 +47,35 @@ def _profile(target: str, input: Optional[str], device: str):
         return profile_model(model, shape, device, t.label)
 
 
+# The inference-time rewrites a module may offer: timm's reparameterize_model
+# (timm/models/_manipulate.py) replaces a child by child.fuse(), or calls child.reparameterize()
+# or child.switch_to_deploy() (RepVGG, MobileOne, FastViT, ...). A model built with them counts in
+# its training form, which the deployed network is not.
+REPARAMETERIZE = ("fuse", "reparameterize", "switch_to_deploy")
+
+
+def reparameterizable(p) -> dict:
+    """{module class name: modules} of the profiled model's modules that offer a rewrite."""
+    from collections import Counter
+
+    return dict(Counter(t.__name__ for t in getattr(p, "module_types", {}).values()
+                        if any(callable(getattr(t, m, None)) for m in REPARAMETERIZE)))
+
+
+def _reparameterize_note(p) -> list[str]:
+    found = reparameterizable(p)
+    if not found:
+        return []
+    names = ", ".join(f"{k} ×{v}" for k, v in sorted(found.items()))
+    return [f"counted as given: {names} offer an inference-time re-parameterization "
+            f"({' / '.join(REPARAMETERIZE)}); unless the model was re-parameterized already, these "
+            "are the training-form counts, and the deployed network's differ: profile a Python "
+            "target that returns timm.utils.reparameterize_model(model) (or calls those methods)."]
+
+
 def _coverage_notes(p, results: dict) -> list[str]:
     """What each column leaves out; 'every op attributed' only when no column leaves anything."""
-    notes = []
+    notes = _reparameterize_note(p)
     if p.unsupported_modules and any(n in ("paper", "all-ops") for n in results):
         names = ", ".join(f"{n} ({t})" for n, t in list(p.unsupported_modules.items())[:8])
         more = len(p.unsupported_modules) - 8
