@@ -141,7 +141,9 @@ class Comparison:
         return pd.DataFrame(self.to_dict()["rows"]).set_index("layer")
 
     def _repr_latex_(self) -> str:
-        lines = [rf"\text{{{r.layer}}} &: {r.printed().latex} = {r.macs:,}".replace(",", "{,}")
+        from .report.tables import latex_text
+
+        lines = [rf"\text{{{latex_text(r.layer)}}} &: {r.printed().latex} = " + f"{r.macs:,}".replace(",", "{,}")
                  for r in self.rows]
         lines.append(rf"\text{{ratio}} &: {self.printed_ratio().latex} = {float(self.ratio):.4f}")
         return r"$\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"

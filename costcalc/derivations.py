@@ -48,9 +48,12 @@ class Derivation:
         } for st in self.steps]}
 
     def to_latex(self) -> str:
+        from .report.tables import latex_text
+
         lines = []
         for st in self.steps:
-            lines.append(rf"  \text{{{st.name}}} &= {S.latex(st.expr)} && \text{{{st.label}}}")
+            lines.append(rf"  \text{{{latex_text(st.name)}}} &= {S.latex(st.expr)} && "
+                         rf"\text{{{latex_text(st.label)}}}")
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
     def _repr_latex_(self) -> str:

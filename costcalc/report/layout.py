@@ -110,15 +110,17 @@ def wrap(text: str, width: int | None, indent: str = "", formula: bool = False) 
 
 
 def narrowest(text: str, formula: bool = False) -> int:
-    """The narrowest ``text`` is laid out without a last-resort break: its widest piece once
-    broken after every operator (prose also at every plain space)."""
+    """The narrowest ``text`` is laid out without breaking inside a formula: a formula's widest
+    top-level term (broken only after an operator outside brackets: ``a·b +`` / ``c·d``, never
+    ``(a +`` / ``b)``); prose's widest piece broken after every operator and at plain spaces.
+    A table that cannot give a formula that much folds, splits or stacks instead."""
     best = 0
     for para in text.split("\n"):
         words = para.split()
         if not words:
             continue
         levels = _levels(words, formula)
-        for unit in _units(list(range(len(words))), levels, 1):
+        for unit in _units(list(range(len(words))), levels, 0 if formula else 1):
             best = max(best, cell_len(" ".join(words[i] for i in unit)))
     return best
 

@@ -275,6 +275,8 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
                   **{ch: f"${m}$" for ch, m in {
                       "×": r"\times", "·": r"\cdot", "÷": r"\div", "→": r"\to", "≈": r"\approx",
                       "≤": r"\le", "≥": r"\ge", "−": "-", "±": r"\pm", "µ": r"\mu", "α": r"\alpha",
+                      "≫": r"\gg", "≪": r"\ll", "∞": r"\infty", "≠": r"\ne", "←": r"\gets",
+                      "⇒": r"\Rightarrow",
                       "β": r"\beta", "γ": r"\gamma", "ρ": r"\rho", "σ": r"\sigma", "²": "^2",
                       "³": "^3", "⁴": "^4", "¹": "^1", "⁰": "^0", "⁵": "^5", "⁶": "^6", "⁷": "^7",
                       "⁸": "^8", "⁹": "^9"}.items()}}
@@ -282,6 +284,14 @@ _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
 
 def latex_escape(s: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in s)
+
+
+def latex_text(s: str) -> str:
+    """Prose for ``\\text{...}`` in plain pdflatex: ASCII only, every symbol as math, adjacent math
+    runs joined (``Dk²·M`` → ``Dk$^2\\cdot$M``)."""
+    import re
+
+    return re.sub(r"(?<!\\)\$\$", "", latex_escape(s))
 
 
 def to_latex(report: Report, view: View | None = None) -> str:
