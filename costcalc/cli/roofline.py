@@ -16,6 +16,7 @@ from .profile import _profile, _shape
 from .sweep import _wrote
 from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer, percent, stderr_note
+from ..units import plural
 
 
 def _machine(peak: Optional[float], bandwidth: Optional[float]):
@@ -146,7 +147,7 @@ def _report(r, per_layer: bool) -> Report:
     if not r.layers:
         notes.append("no layer has MACs: nothing to place on the roofline.")
     if r.not_plotted:
-        notes.append(f"not on the roofline: {r.not_plotted} rows without MACs (batch norm, "
+        notes.append(f"not on the roofline: {plural(r.not_plotted, 'row')} without MACs (batch norm, "
                      f"activations, pooling, adds; intensity 0 under this convention), which would move "
                      f"{r.not_plotted_bytes:,} B more if run unfused.")
     data = {"target": r.label, "input": list(r.input_shape), "dtype": r.dtype,

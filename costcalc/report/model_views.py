@@ -7,7 +7,7 @@ from collections import defaultdict
 from ..archs import ARCHS, get
 from ..archs.published import EXPLAINED, V1_TABLE2, V2_TABLE3_MAX, cites_v2_table4
 from ..resolve import PARAM_CONVENTIONS, Resolved
-from ..units import human
+from ..units import human, plural
 from .tables import Column, Report, Table, integer, percent
 
 MAC_KINDS = ("conv2d", "linear")
@@ -213,9 +213,9 @@ def model_report(m: Resolved, per_layer=False, types=False, verification=None,
             tables.append(Table(vcols, vrows, title="Three-way check: symbolic = hooks = aten "
                                 "(FlopCounterMode FLOPs/2)", name="verification"))
         notes.append(
-            f"verified on {len(v.checks)} layers (meta device): symbolic = forward hooks = "
+            f"verified on {plural(len(v.checks), 'layer')} (meta device): symbolic = forward hooks = "
             f"FlopCounterMode, torch parameters {v.torch_params:,} = params (bn)"
-            if v.ok else f"MISMATCH on {len(v.mismatches)} layers: "
+            if v.ok else f"MISMATCH on {plural(len(v.mismatches), 'layer')}: "
             + ", ".join(c.id for c in v.mismatches[:8]))
     data["notes"] = list(notes)  # every note the table shows, in the JSON too
     main = ("layers" if per_layer else "by_type" if types else "memory" if memory is not None

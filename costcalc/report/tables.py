@@ -353,11 +353,17 @@ def _stacked(table: Table, cols: list[Column], texts: list[list[str]], width: in
     for r, row in enumerate(texts):
         if r:
             out.append(Text(""))
-        head = "  ".join(row[cols.index(table.columns[i])] for i in keys) or f"row {r + 1}"
+        names = [row[cols.index(table.columns[i])] for i in keys]
+        head = "  ".join(names) or f"row {r + 1}"
+        # naming cells too wide for one line together: the first heads the record, the others
+        # become labelled lines like the rest (a single name wider than a line is shown whole)
+        inline = set(keys) if cell_len(head) <= width else set(keys[:1])
+        if len(inline) < len(keys):
+            head = names[0]
         style = (table.row_styles[r] if table.row_styles else None) or ""
         out.append(Text(head, style=f"bold {style}".strip()))
         for c, t in zip(cols, row):
-            if table.columns.index(c) in keys:
+            if table.columns.index(c) in inline:
                 continue
             lines = layout.wrap(t, value_w, formula=c.wrap == "formula") if t else [""]
             for k, line in enumerate(lines):
