@@ -16,7 +16,7 @@ import sympy as sp
 
 from . import layers
 from . import symbolic as S
-from .errors import CostcalcError
+from .errors import CostcalcError, did_you_mean
 from .symbolic import Df, Di, Dk, M, N, alpha, d, g, k, p, rho, s, t
 
 
@@ -235,7 +235,8 @@ def derive(topic: str = "separable") -> Derivation:
     try:
         result = TOPICS[topic]()
     except KeyError:
-        raise CostcalcError(f"unknown topic {topic!r}; choose one of: {', '.join(TOPICS)}") from None
+        raise CostcalcError(f"unknown topic {topic!r}{did_you_mean(topic, TOPICS)}; choose one of: "
+                            f"{', '.join(TOPICS)}") from None
     bad = [st.name for st in result.steps if st.holds is False]
     if bad:
         raise AssertionError(f"derivation {topic}: identity fails at {bad}")
