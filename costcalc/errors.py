@@ -54,7 +54,7 @@ def require_positive(name: str, value, whole: bool = False, maximum: float | Non
     import math
 
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
-        raise OptionError(f"{{0}} must be a finite number, got {value}", name)
+        raise OptionError(f"{{0}} must be positive and finite, got {value}", name)
     if value is None or not isinstance(value, (int, float)) or value <= 0:
         raise OptionError(f"{{0}} must be positive, got {value}", name)
     if maximum is not None and value > maximum:

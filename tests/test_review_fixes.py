@@ -90,7 +90,7 @@ def test_export_opset_is_what_the_file_gets_or_an_error(costcalc_cli, tmp_path):
 @pytest.mark.parametrize("args,msg", [
     (["check", "1/N", "--as", "ratio", "--at", "N=-5"], "--at: N must be positive, got -5"),
     (["roofline", "mobilenet_v1", "--peak-gflops", "inf", "--bandwidth-gbs", "10"],
-     "--peak-gflops must be a finite number, got inf"),
+     "--peak-gflops must be positive and finite, got inf"),
     (["profile", "tests/fixtures/functional_net.py:build", "--input", "1,3,8,8",
       "--convention", "onnx-tool"], "applies to .onnx files only"),
 ])
