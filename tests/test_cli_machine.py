@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from costcalc.report.tables import SHARE_DECIMALS, View, to_csv, to_json
+from costcalc.report.tables import RATIO_DIGITS, SHARE_DECIMALS, View, is_ratio, to_csv, to_json
 from test_cli_width import INVOCATIONS, _id, captured
 
 GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+$")  # 568,740,352
@@ -46,6 +46,8 @@ def test_csv_is_raw_and_matches_json(argv):
             assert not (isinstance(value, str) and GROUPED.match(value)), (key, value)
         if isinstance(value, float) and key and key.endswith("share"):
             assert round(value, SHARE_DECIMALS) == value, (key, value)
+        if isinstance(value, float) and is_ratio(key):
+            assert float(f"{value:.{RATIO_DIGITS}g}") == value, (key, value)
     for table in report.tables:
         text = to_csv(report, View(table=table.name))
         rows = list(csv.reader(io.StringIO(text)))
@@ -59,7 +61,9 @@ def test_csv_is_raw_and_matches_json(argv):
                 assert not GROUPED.match(cell), (table.name, k, cell)  # no 1,234
                 if isinstance(raw, (int, float)) and not isinstance(raw, bool):
                     # a number as it is: no separators, no 'B', no '%', no 'M'
-                    assert float(cell) == pytest.approx(raw, rel=1e-6, abs=1e-6), (table.name, k, cell)
+                    # a ratio keeps 6 significant digits: within 5e-6 of the raw value
+                    rel = 5e-6 if is_ratio(k) else 1e-6
+                    assert float(cell) == pytest.approx(raw, rel=rel, abs=1e-6), (table.name, k, cell)
                 if k.endswith("share") and cell:
                     assert len(cell.partition(".")[2]) <= SHARE_DECIMALS, (k, cell)
         path = table.json_path if table.json_path is not None else table.name

@@ -114,7 +114,7 @@ def test_cli_table_chart_and_errors(costcalc_cli, tmp_path):
     for args, msg in ((("--max-macs", "lots"), "--max-macs: expected a count"),
                       (("--max-macs", "1M", "--alpha", "1:0.5:0.1"), "stops below its start"),
                       (("--max-macs", "1M", "--out", str(tmp_path / "x.gif")), "unknown chart format"),
-                      ((), "Missing option '--max-macs'")):
+                      ((), "give a budget: --max-macs COUNT, --max-params COUNT or both")):
         e = costcalc_cli("fit", "mobilenet_v1", *args)
         assert e.returncode == 2 and msg in e.stderr and "Traceback" not in e.stderr, e.stderr
     assert not (tmp_path / "x.gif").exists()

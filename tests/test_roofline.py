@@ -214,7 +214,7 @@ def test_cli_failed_write_leaves_nothing(capsys, tmp_path, monkeypatch):
 
 ERRORS = [
     (("--peak-gflops", "-5", "--bandwidth-gbs", "10"), "--peak-gflops must be positive, got -5.0"),
-    (("--peak-gflops", "nan", "--bandwidth-gbs", "10"), "--peak-gflops must be positive, got nan"),
+    (("--peak-gflops", "nan", "--bandwidth-gbs", "10"), "--peak-gflops must be positive and finite, got nan"),
     (("--peak-gflops", "100", "--bandwidth-gbs", "0"), "--bandwidth-gbs must be positive, got 0.0"),
     (("--peak-gflops", "100"), "give both --peak-gflops and --bandwidth-gbs, or neither"),
     (("--out", "{tmp}/roof.jpg"), "unknown chart format '.jpg' (use .png, .svg or .pdf)"),
