@@ -48,6 +48,8 @@ def parse_target(text: str) -> Target:
         raise CostcalcError("empty TARGET")
     if text.lower().endswith(".onnx"):
         return Target("onnx", text)
+    if ":" in text and not text.lower().endswith(".toml"):  # no registered name has a ':'
+        return _callable_target(text)
     from ..archs import ARCHS, get, is_spec_path
 
     if text in ARCHS or (text.lower().endswith(".toml") and is_spec_path(text)):
@@ -57,6 +59,10 @@ def parse_target(text: str) -> Target:
         if text.endswith(".py"):
             raise CostcalcError(f"{text!r}: name the callable too, {_suggest(text)}")
         get(text)  # raises 'unknown model ... did you mean'
+    return _callable_target(text)
+
+
+def _callable_target(text: str) -> Target:
     where, _, attr = text.rpartition(":")
     if not _ATTR.match(attr):
         raise CostcalcError(f"{text!r}: after ':' expected a Python name such as build_model, got {attr!r}")
@@ -157,6 +163,21 @@ def user_code():
     """Run user code with its prints on stderr, so `--format json` on stdout stays parseable."""
     with contextlib.redirect_stdout(sys.stderr):
         yield
+
+
+DEFAULT_INPUT = (1, 3, 224, 224)
+
+
+def default_input(t: Target | None) -> tuple:
+    """The input a target is profiled at when ``--input`` is not given: a registered architecture
+    or spec file at its own side and channels (alexnet_two_tower 227, a spec's ``resolution``), as
+    ``costcalc model`` and ``models`` count it; anything else 1,3,224,224."""
+    if t is None or t.kind != "arch":
+        return DEFAULT_INPUT
+    from ..archs import get
+
+    a = get(t.where)
+    return (1, a.in_channels, a.default_resolution, a.default_resolution)
 
 
 def check_input(t: Target, shape: tuple) -> None:
