@@ -15,9 +15,14 @@ from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer
 
 
-def _shape(text: Optional[str]) -> tuple:
+def _shape(text: Optional[str], target=None) -> tuple:
+    """--input as a shape; without it, TARGET's own default (a registered architecture or spec
+    file at its own side: :func:`costcalc.profile.target.default_input`), else 1,3,224,224."""
     if text is None:
-        return (1, 3, 224, 224)
+        from ..profile.target import Target, default_input, parse_target
+
+        return default_input(parse_target(target) if isinstance(target, str) else target
+                             if isinstance(target, Target) else None)
     import re
 
     parts = re.split(r"[,x×]", text.strip())
@@ -45,7 +50,7 @@ def _profile(target: str, input: Optional[str], device: str):
 
             onnx.check_device(device)
             return onnx.load_profile(target, input)
-        shape = _shape(input)
+        shape = _shape(input, t)
         check_input(t, shape)
         with user_code():
             return profile_model(t, shape, device, t.label)
@@ -94,7 +99,8 @@ def _verify(target: str, input: Optional[str], device: str, names) -> dict:
     from ..profile import installed
     from ..profile.target import load_model, parse_target, user_code
 
-    t, shape = parse_target(target), _shape(input)
+    t = parse_target(target)
+    shape = _shape(input, t)
 
     def build():
         with user_code():
@@ -151,7 +157,7 @@ def profile(
             if e.category == "free":
                 continue
             rows.append({"name": e.name, "op": e.op.replace("torch.nn.functional.", "F."), "category": e.category,
-                         "out": "×".join(map(str, e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
+                         "out": "×".join(map(str, e.shown_shape or e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
                          "param_bytes": m.param_bytes, "in_bytes": m.in_bytes, "out_bytes": m.out_bytes,
                          "moved": m.moved, "macs_per_byte": round(e.macs / m.moved, 2) if m.moved else 0.0})
         cols = [Column("name", "layer", primary=True), Column("op", "op", secondary=True),
@@ -209,7 +215,7 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
             if o.total is None:
                 row_tool[n], row_check[n] = o.error.split(":")[0], ""
             else:
-                theirs = int(o.total) if float(o.total).is_integer() else o.total
+                theirs = o.total  # a whole float is an int already (installed._integral)
                 diff = r.total - theirs  # the raw difference for machines, ✓ or +1,234 for people
                 row_tool[n], row_check[n] = theirs, diff
                 row_check[f"{n}_text"] = "✓" if diff == 0 else f"{diff:+,}"

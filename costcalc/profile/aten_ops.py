@@ -20,6 +20,7 @@ from __future__ import annotations
 import dis
 import itertools
 import sys
+import weakref
 from dataclasses import dataclass, field
 
 import torch
@@ -372,6 +373,8 @@ class Event:
     args: tuple = ()  # functions: the call's arguments as skeleton() writes them
     kwargs: dict = field(default_factory=dict)
     out: object = None  # functions: the output as skeleton() writes it
+    scratch: int = 0  # functions: elements made and dropped inside the call, at its peak (_Scratch)
+    shown_shape: tuple = ()  # the enclosing module's output, where the row stands for it (_module_output)
 
     @property
     def out_elems(self) -> int:
@@ -523,12 +526,16 @@ class _Functions(TorchFunctionMode):
         if kwargs:
             _live_muls(kwargs, self.p.live_muls)
         self.p._syntax = _call_syntax(sys._getframe(1))
+        stack = self.p._stack
+        scratch = None if stack and stack[-1] in self.p._rule_leaves else _Scratch()  # rows only
         self.p._open.append([])
+        self.p._scratch.append(scratch)
         try:
             out = func(*args, **kwargs)
         finally:
             aten = self.p._open.pop()
-        self.p._function_event(func, args, kwargs, out, aten)
+            self.p._scratch.pop()
+        self.p._function_event(func, args, kwargs, out, aten, scratch)
         if func in _SHAPE_FUNCS or func == _SHAPE_GET:
             out = _wrap_sizes(out)
         return out
@@ -587,9 +594,69 @@ class _Aten(TorchDispatchMode):
                 entry[1] = op
         if self.p._open:
             self.p._open[-1].append(op)
+            scratch = self.p._scratch[-1]
+            if scratch is not None:
+                self.p._internal = True
+                try:
+                    scratch.made(func, args, kwargs, out)
+                finally:
+                    self.p._internal = False
         else:
             self.p._loose.append(op)
         return out
+
+
+class _Scratch:
+    """The elements a functional call materialises inside itself, at their peak: each aten op's
+    output in new storage (not a view of, or in place on, one of the op's arguments) is alive
+    until every tensor on that storage is gone. An attention call's score matrix and its softmax
+    are two such tensors (nn.MultiheadAttention, F.scaled_dot_product_attention on meta's math
+    path); the call's own output, counted by the row, is taken off in :meth:`beyond`."""
+
+    __slots__ = ("alive", "peak")
+
+    def __init__(self):
+        self.alive: dict[int, tuple] = {}  # storage -> (elements, [weakrefs of its tensors])
+        self.peak = 0
+
+    def made(self, func, args, kwargs, out) -> None:
+        outs = (out,) if type(out) in _TENSOR else _tensors(out)
+        if not outs:
+            return
+        # an op whose schema says its outputs alias nothing makes new storage (most ops)
+        theirs = () if _replay._kind(func) == "new" else {_storage(t) for t in _tensors(args, kwargs)}
+        for t in outs:
+            key = _storage(t)
+            if key is None:
+                continue
+            held = self.alive.get(key)
+            if key in theirs:  # a view of (or in place on) an argument: made here only if it was
+                if held is not None:
+                    held[1].append(weakref.ref(t))  # it keeps that storage alive
+                continue
+            if held is None or not any(r() is not None for r in held[1]):  # new (an address reused)
+                self.alive[key] = held = (t.untyped_storage().nbytes() // max(t.element_size(), 1), [])
+            held[1].append(weakref.ref(t))
+        live = 0
+        for key in list(self.alive):
+            n, refs = self.alive[key]
+            if any(r() is not None for r in refs):
+                live += n
+            else:
+                del self.alive[key]
+        self.peak = max(self.peak, live)
+
+    def beyond(self, outputs) -> int:
+        """Elements the call held at its peak beyond its own outputs' (0 when it made none)."""
+        mine = sum(self.alive[k][0] for k in {_storage(t) for t in outputs} if k in self.alive)
+        return max(0, self.peak - mine)
+
+
+def _storage(t):
+    try:
+        return t.untyped_storage()._cdata
+    except Exception:  # a tensor subclass with no storage of its own
+        return None
 
 
 class _Internal:
@@ -626,8 +693,10 @@ class Profiler:
         self._replaying: list = []  # (module, the forward installed on it)
         self.events: list[Event] = []
         self._open: list[list] = []
+        self._scratch: list = []  # _Scratch of each open functional call (None inside counted leaves)
         self._loose: list = []
         self._stack: list[str] = []
+        self._starts: list[int] = []  # len(self.events) when each module on the stack began
         self._rule_leaves: set[str] = set()
         self._global: dict[int, str] = {}  # id(module) -> name, for the modules the global hooks watch
         self._handles: list = []
@@ -730,6 +799,7 @@ class Profiler:
     def _push(self, name):
         def pre(module, inputs):
             self._stack.append(name)
+            self._starts.append(len(self.events))
 
         return pre
 
@@ -742,7 +812,12 @@ class Profiler:
     def _popped(self, name, module, args, kwargs, output):
         if self._stack and self._stack[-1] == name:
             self._stack.pop()
+            start = self._starts.pop()
+        else:
+            start = None
         with self.internal():
+            if start is not None and name not in self._rule_leaves:
+                self._module_output(start, output)
             k = self._ncalls[name] = self._ncalls.get(name, 0) + 1
             ids = self._param_ids
             self.calls.append(ModuleCall(name if k == 1 else f"{name}#{k}", module, skeleton(args, ids),
@@ -756,6 +831,31 @@ class Profiler:
         if mark is not None:
             mark(module, args)
         self._stack.append(name)
+        self._starts.append(len(self.events))
+
+    def _module_output(self, start: int, output) -> None:
+        """A module whose one counted row is a functional call, its output then only reshaped
+        (nn.MultiheadAttention with batch_first: F.multi_head_attention_forward, then a
+        transpose): the row is shown with the module's output shape (``Event.shown_shape``)."""
+        row, chain = None, []
+        for e in itertools.islice(self.events, start, None):
+            if e.source == "function" and e.in_rule_leaf:
+                continue
+            if e.category != "free":
+                if row is not None or e.source == "module":
+                    return
+                row = e
+            elif row is not None:
+                chain.append(e)
+        ys = _tensors(output) if row is not None and chain and row.out_ids else ()
+        if not ys:
+            return
+        t, y = row.out_ids[0], ys[0]
+        for e in chain:  # views of the row's output, each of the one before
+            if e.in_ids and e.in_ids[0] == t and e.out_ids:
+                t = e.out_ids[0]
+        if t == id(y) and tuple(y.shape) != row.out_shape:
+            row.shown_shape = tuple(y.shape)
 
     def _global_post(self, module, args, *rest):
         name = self._global.get(id(module))
@@ -784,7 +884,7 @@ class Profiler:
             attrs=_module_attrs(module), in_ids=[self._tid(x) for x in xs],
             out_ids=[self._tid(y) for y in ys], in_params=[False] * len(xs)))
 
-    def _function_event(self, func, args, kwargs, out, aten):
+    def _function_event(self, func, args, kwargs, out, aten, scratch=None):
         syntax = self._syntax
         fname, short = _function_name(func)
         xs = _tensors(args, kwargs)
@@ -811,6 +911,7 @@ class Profiler:
             stack=tuple(stack), in_rule_leaf=inside, aten=list(aten),
             attrs={"func": func, "syntax": syntax}, in_ids=[] if inside else [self._tid(x) for x in xs],
             out_ids=[] if inside else [self._tid(y) for y in ys], in_params=is_param,
+            scratch=scratch.beyond(ys) if scratch is not None and not inside else 0,
             reads=[id(x) for x in xs] if inside else [],
             args=skeleton(tuple(args), ids), kwargs=skeleton(kwargs, ids), out=skeleton(out, ids)))
 
@@ -847,24 +948,27 @@ def _category(kind: str, module_type: str) -> str:
     return _KIND_CATEGORY.get(kind, "other")
 
 
-def profile_model(model: "nn.Module | str", input_shape: tuple = (1, 3, 224, 224), device: str = "meta",
+def profile_model(model: "nn.Module | str", input_shape: tuple | None = None, device: str = "meta",
                   label: str = "", *, replay: bool = True) -> Profile:
     """One forward pass of ``model`` on an empty input under hooks and both modes.
 
     ``model`` is an ``nn.Module`` or a TARGET (a string such as ``"torchvision:resnet50"``, a
     registered architecture or ``"file.py:build"``, or a parsed ``Target``), built fresh here: on meta for a meta count, where its
     construction allows (:func:`costcalc.profile.target.build`; ``Profile.built_on`` says where).
+    ``input_shape`` defaults to a registered architecture's or spec file's own side (as
+    ``costcalc model`` counts it), else 1,3,224,224 (:func:`costcalc.profile.target.default_input`).
     ``replay=False`` runs every layer's forward (see :class:`Profiler`); the profile is the same."""
     if device not in ("meta", "cpu", "cuda"):
         raise CostcalcError(f"--device must be meta, cpu or cuda, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         raise CostcalcError("--device cuda: no CUDA device is available")
     with gcpause.paused():
-        if isinstance(model, nn.Module):
-            return _profile(model, input_shape, device, label, replay)
-        from .target import Built, build, load_model, parse_target
+        from .target import DEFAULT_INPUT, Built, build, default_input, load_model, parse_target
 
+        if isinstance(model, nn.Module):
+            return _profile(model, input_shape or DEFAULT_INPUT, device, label, replay)
         t = parse_target(model) if isinstance(model, str) else model
+        input_shape = input_shape or default_input(t)
         resolution = input_shape[-1] if t.kind == "arch" else None
         if device == "meta":
             built = build(t, resolution=resolution)

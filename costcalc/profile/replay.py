@@ -188,6 +188,9 @@ class _Uncacheable(Exception):
 
 
 _KINDS: dict = {}  # OpOverload -> 'new' | 'inplace' | 'run' | None
+# ops whose schema declares no alias although the output is a view of the input's storage
+# (matmul's reshape of its bmm result): the peak activation memory reads storage sharing
+_UNDECLARED_ALIAS = {"aten::_unsafe_view"}
 _SCALARS = (int, float, bool, complex, str, type(None), torch.dtype, torch.device, torch.layout,
             torch.memory_format)
 _STRIDED = torch.strided
@@ -202,6 +205,8 @@ def _kind(func):
     aliased = [r for r in schema.returns if r.alias_info is not None]
     if torch.Tag.dynamic_output_shape in tags or torch.Tag.data_dependent_output in tags:
         kind = None  # the output's shape depends on values: nothing to keep
+    elif schema.name in _UNDECLARED_ALIAS:
+        kind = "run"  # its output shares its input's storage, which a replayed copy would not
     elif not mutable and not aliased:
         kind = "new"
     elif (torch.Tag.inplace in tags and torch.Tag.inplace_view not in tags and len(mutable) == 1
