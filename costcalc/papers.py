@@ -402,6 +402,34 @@ def cells() -> tuple[Cell, ...]:
     return tuple(out)
 
 
+def for_model(name: str) -> list[dict]:
+    """The cells about one registered architecture, each with the setting it describes:
+    ``{"cell", "alpha", "resolution", "build", "kind", "measure"}``; ``kind`` is "model" (its
+    MACs or params at one α and resolution), "share" (MobileNet v1's Table 2) or "memory"
+    (MobileNetV2's Table 3); ``measure`` is "macs", a parameter convention (the one the figure
+    counts, resolve.PARAM_CONVENTIONS), "share" or "memory". ``build`` is () for the registered
+    build, else the variant's options (the figure describes that build, not this one)."""
+    by_id = {c.id: c for c in cells()}
+    out = []
+    for p in P.ROWS:
+        if p.model != name:
+            continue
+        for quantity, text, measure in (("MACs", p.macs, "macs"), ("params", p.params, p.params_convention)):
+            if text is not None:
+                out.append({"cell": by_id[f"{p.source}:{p.table}:{p.row}:{quantity}"], "alpha": p.alpha,
+                            "resolution": p.resolution, "build": p.build, "kind": "model",
+                            "measure": measure})
+    if name == "mobilenet_v1":
+        out += [{"cell": c, "alpha": 1.0, "resolution": 224, "build": (), "kind": "share", "measure": "share"}
+                for c in cells() if c.id.startswith("v1:Table 2:")]
+    for key in P.V2_TABLE3_MAX:
+        model, _, alpha = key.partition("@")
+        if model == name:
+            out.append({"cell": by_id[f"v2:Table 3:{key}:max memory"], "alpha": float(alpha or 1),
+                        "resolution": 224, "build": (), "kind": "memory", "measure": "memory"})
+    return out
+
+
 def summary(cs=None) -> dict:
     cs = cells() if cs is None else cs
     counts = {s: sum(c.status == s for c in cs) for s in STATUSES}
@@ -474,5 +502,5 @@ def not_sourced() -> list[str]:
     ]
 
 
-__all__ = ["ACCOUNTED", "Cell", "REPRODUCED", "STATUSES", "cells", "classify", "not_sourced",
+__all__ = ["ACCOUNTED", "Cell", "REPRODUCED", "STATUSES", "cells", "classify", "for_model", "not_sourced",
            "sources", "summary", "v1_table1_rows", "v2_block_sum", "v2_table2_rows"]

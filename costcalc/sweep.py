@@ -205,7 +205,27 @@ def _replay_sides(m: Resolved, resolutions) -> list | None:
     return [t.tolist() for t in _spatial(m, hw, np.ones_like(R))]
 
 
-def _closed_form(name, alphas, resolutions, growth_rate, on_step):
+@dataclass(frozen=True)
+class Factors:
+    """The closed form itself: for every layer that carries counts, its channel terms (one row
+    per α) and its spatial terms (one column per resolution). ``count(field)[α, layer, r]`` is
+    ``channel[field][α, layer] · spatial[field][layer, r]``; summed over layers, the sweep."""
+
+    ids: tuple  # layer ids, in execution order
+    kinds: tuple
+    channel: dict  # field -> (α, layer) array
+    spatial: dict  # field -> (layer, resolution) array (ones where the field has no spatial term)
+    resolves: int
+
+
+def factors(name: str, alphas: Sequence[float], resolutions: Sequence[int],
+            growth_rate: int | None = None,
+            on_step: Callable[[int, int], None] | None = None) -> Factors | None:
+    """The channel and spatial terms of every count-carrying layer of ``name`` over the grid
+    (each distinct α resolved once), or None when the architecture breaks the pattern (a
+    count outside the factored kinds, a layer set that moves with α or resolution)."""
+    alphas = tuple(float(a) for a in dict.fromkeys(alphas))
+    resolutions = tuple(int(r) for r in dict.fromkeys(resolutions))
     a0, r0 = alphas[0], resolutions[0]
     checks = [r for r in dict.fromkeys((min(resolutions), max(resolutions))) if r != r0]
     total = len(alphas) + len(checks)
@@ -252,21 +272,31 @@ def _closed_form(name, alphas, resolutions, growth_rate, on_step):
     s0 = S[:, 0]
     mask = np.array([_MASK[k] for k in kinds], dtype=bool)  # (layer, field): spatial or not
     ones = np.ones_like(S)
-    out = {}
+    channel, spatial = {}, {}
     for f, name_ in enumerate(FIELDS):
         m = mask[:, f]
         A = V[:, :, f].copy()  # channel terms: the value at r0 over its spatial term there
         if m.any():
             assert not (A[:, m] % s0[m]).any(), f"{name}: {name_} is not a product"
             A[:, m] //= s0[m]
-        Sf = np.where(m[:, None], S, ones)
+        channel[name_], spatial[name_] = A, np.where(m[:, None], S, ones)
+    return Factors(ids, kinds, channel, spatial, done)
+
+
+def _closed_form(name, alphas, resolutions, growth_rate, on_step):
+    fx = factors(name, alphas, resolutions, growth_rate, on_step)
+    if fx is None:
+        return None
+    out = {}
+    for f in FIELDS:
+        A, Sf = fx.channel[f], fx.spatial[f]
         amax = np.abs(A).max(axis=0).tolist()
         smax = Sf.max(axis=1).tolist()
         bound = sum(int(x) * int(y) for x, y in zip(amax, smax))
         if bound > _INT64_MAX // (2 * len(FIELDS)) and A.dtype != object:
             A, Sf = A.astype(object), Sf.astype(object)
-        out[name_] = A @ Sf
-    return out["macs"], out, "closed form", done
+        out[f] = A @ Sf
+    return out["macs"], out, "closed form", fx.resolves
 
 
 def _per_cell(name, alphas, resolutions, growth_rate, on_step):
@@ -384,5 +414,5 @@ def ratio_chart(kernels: Sequence[int], channels: Sequence[int]):
                        ns, as_float(separable_ratio(kernels, ns)))
 
 
-__all__ = ["CHARTS", "Sweep", "chart", "check_chart", "parse_list", "published_points",
+__all__ = ["CHARTS", "Factors", "Sweep", "chart", "check_chart", "factors", "parse_list", "published_points",
            "ratio_chart", "reference", "scaling_law", "separable_ratio", "sweep"]

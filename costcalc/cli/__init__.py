@@ -144,3 +144,4 @@ def main(argv: list[str] | None = None) -> None:
 from . import analytic, model, sweep, fit, check, profile, roofline, bench  # noqa: E402,F401
 from . import export  # noqa: E402,F401
 from . import papers  # noqa: E402,F401
+from . import report  # noqa: E402,F401

@@ -429,3 +429,46 @@ def roofline(points, peak_gflops: float, bandwidth_gbs: float, kinds, title: str
 
 
 __all__.append("roofline")
+
+
+# -- inline SVG (costcalc report) ------------------------------------------------------------------
+
+def svg_text(fig) -> str:
+    """``fig`` as an ``<svg>`` element to inline in HTML: glyphs as paths (no font to fetch),
+    no XML prolog, no date, whitespace between tags dropped."""
+    import io
+    import re
+
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "costcalc"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
+                    bbox_inches="tight", pad_inches=0.02, transparent=True)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<!--.*?-->|<metadata>.*?</metadata>", "", text, flags=re.S)
+    text = re.sub(r' id="(?:figure|patch|text|axes|line2d|legend|matplotlib\.axis|xtick|ytick|PathCollection)_\d+"', "", text)
+    text = re.sub(r"\s+", " ", text)  # path data and tags: whitespace is only a separator
+    text = re.sub(r">\s+<", "><", text)
+    return text.strip()
+
+
+def math(latex: str, fontsize: float = 12.0):
+    """A figure holding one formula, typeset by matplotlib's mathtext (Computer Modern)."""
+    with _style(), __import__("matplotlib").rc_context({"mathtext.fontset": "cm"}):
+        fig = _figure(0.01, 0.01)
+        fig.set_layout_engine(None)
+        fig.text(0, 0, f"${latex}$", fontsize=fontsize)
+    return fig
+
+
+def math_svg(latex: str, fontsize: float = 12.0) -> str:
+    """One formula as an inline ``<svg>`` (see :func:`math`, :func:`svg_text`)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"mathtext.fontset": "cm"}):
+        return svg_text(math(latex, fontsize))
+
+
+__all__ += ["math", "math_svg", "svg_text"]
