@@ -659,24 +659,21 @@ def _storage(t):
         return None
 
 
-class _Internal:
+class _Internal(_replay.untraced):
     """The profiler's own code runs with ``_internal`` set and neither mode on (nothing it does
     is recorded, and reading a tensor's shape costs no Python dispatch)."""
 
-    __slots__ = ("p", "before", "guards")
+    __slots__ = ("p", "before")
 
     def __init__(self, p):
         self.p = p
 
     def __enter__(self):
         self.before, self.p._internal = self.p._internal, True
-        self.guards = (torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch())
-        for g in self.guards:
-            g.__enter__()
+        super().__enter__()
 
     def __exit__(self, *exc):
-        for g in reversed(self.guards):
-            g.__exit__(*exc)
+        super().__exit__(*exc)
         self.p._internal = self.before
 
 
