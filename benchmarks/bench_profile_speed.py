@@ -162,14 +162,17 @@ def cold(models: list[str], repeats: int) -> bool:
     return all(ok)
 
 
-def _median_ms(fn, repeats: int) -> float:
-    times = []
+def _medians_ms(fns, repeats: int) -> list[float]:
+    """Each function's median time, the functions called in turn (a, b, a, b, ...): a burst of
+    load from the machine's other jobs falls on both sides alike."""
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        gc.collect()  # neither side pays for the other's garbage
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
+        for fn, ts in zip(fns, times):
+            gc.collect()  # neither side pays for the other's garbage
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+    return [statistics.median(ts) * 1000 for ts in times]
 
 
 def warm(models: list[str], repeats: int) -> bool:
@@ -212,7 +215,7 @@ def warm(models: list[str], repeats: int) -> bool:
         r = costcalc.evaluate(costcalc.profile_model(target, SHAPE), ["flops", "paper"])
         return r["flops"].total, r["paper"].total
 
-    print(f"\n## warm: in process, median of {repeats} after one call of each (ms)\n")
+    print(f"\n## warm: in process, median of {repeats} after one call of each, the sides in turn (ms)\n")
     head = ("| model | built on | FlopCounterMode, built fresh | costcalc, built fresh | ratio "
             "| FlopCounterMode, count only | costcalc, count only | ratio | totals |")
     print(head)
@@ -223,12 +226,11 @@ def warm(models: list[str], repeats: int) -> bool:
         (flops, paper), p = ours(name), costcalc.profile_model(name, SHAPE)
         same = flops == theirs and 2 * paper == theirs
         equal &= same
-        t_fcm = _median_ms(lambda: fcm_fresh(name), repeats)
-        t_ours = _median_ms(lambda: ours(name), repeats)
+        t_fcm, t_ours = _medians_ms([lambda: fcm_fresh(name), lambda: ours(name)], repeats)
         model = meta_build(name)
         fcm(model), costcalc.profile_model(model, SHAPE)
-        c_fcm = _median_ms(lambda: fcm(model), repeats)
-        c_ours = _median_ms(lambda: costcalc.evaluate(costcalc.profile_model(model, SHAPE), ["flops"]), repeats)
+        c_fcm, c_ours = _medians_ms([lambda: fcm(model), lambda: costcalc.evaluate(
+            costcalc.profile_model(model, SHAPE), ["flops"])], repeats)
         ratios.append(t_fcm / t_ours)
         alone.append(c_fcm / c_ours)
         print(f"| {name} | {p.built_on} | {t_fcm:.1f} | {t_ours:.1f} | {t_fcm / t_ours:.2f} | {c_fcm:.1f} "

@@ -214,8 +214,10 @@ def build(target: str | Target, alpha: float = 1.0, resolution: int | None = Non
     Counting needs no weight: a ``torchvision:`` / ``timm:`` model, a ``file.py:callable`` or a
     ``package.module:callable`` is called under ``torch.device("meta")`` with torch's weight
     initialisers skipped (:func:`_NoInit`). Construction that needs real values (``.item()``,
-    numpy, a branch on a tensor's value) fails there and runs again as its code has it;
-    :attr:`Built.why` keeps the failure. A module instance named directly is taken as it is.
+    numpy, a branch on a tensor's value) fails there and runs again on cpu, its weights still
+    left uninitialised (a count never reads them; :func:`load_model` makes them as its code
+    does), and as its code has it if that fails too; :attr:`Built.why` keeps the failure. A
+    module instance named directly is taken as it is.
     """
     import torch
 
@@ -227,7 +229,12 @@ def build(target: str | Target, alpha: float = 1.0, resolution: int | None = Non
         with torch.device("meta"), _NoInit():
             model = _module(t, make())
     except _ConstructionFailed as e:
-        return Built(_module(t, make()), "cpu", f"on meta its construction failed ({e.reason})")
+        why = f"on meta its construction failed ({e.reason})"
+        try:  # on cpu, still without initialising weights: a meta count never reads them
+            with _NoInit(any_device=True):
+                return Built(_module(t, make()), "cpu", why + "; weights left uninitialised")
+        except _ConstructionFailed:  # construction that reads the weights it initialised
+            return Built(_module(t, make()), "cpu", why)
     if not _all_meta(model):
         return Built(model, "cpu", "the target is a module instance" if getattr(make, "is_instance", False)
                      else "some of its tensors are made on cpu")
@@ -248,10 +255,12 @@ def _no_init_functions() -> frozenset:
                       T.exponential_, T.cauchy_, T.log_normal_, T.geometric_, T.erfinv_, T.clamp_})
 
 
-def _NoInit():
+def _NoInit(any_device: bool = False):
     """A TorchFunctionMode in which torch's weight initialisers (``nn.init.*``, ``Tensor.uniform_``
     and the other in-place fills) return a meta tensor untouched: there are no values to fill,
-    and on meta those calls still cost Python shape checks. Everything else runs as usual."""
+    and on meta those calls still cost Python shape checks. Everything else runs as usual.
+    ``any_device``: a cpu tensor too is left as ``torch.empty`` made it (a model that must be
+    built on cpu and is then counted on meta: its weights' values are never read)."""
     import torch
     from torch.overrides import TorchFunctionMode
 
@@ -263,10 +272,10 @@ def _NoInit():
             kwargs = kwargs or {}
             if func in skip:
                 t = args[0] if args else kwargs.get("tensor")  # nn.init passes tensor=...
-                if type(t) in (torch.Tensor, torch.nn.Parameter) and t.is_meta:
+                if type(t) in (torch.Tensor, torch.nn.Parameter) and (any_device or t.is_meta):
                     return t
             elif func in scale and len(args) == 2 and not kwargs and type(args[1]) in (int, float) \
-                    and type(args[0]) in (torch.Tensor, torch.nn.Parameter) and args[0].is_meta:
+                    and type(args[0]) in (torch.Tensor, torch.nn.Parameter) and (any_device or args[0].is_meta):
                 return args[0]
             return func(*args, **kwargs)
 
