@@ -24,9 +24,10 @@ PYTHONPATH (``import torchvision`` then costs the same on every side).
     python benchmarks/bench_profile_speed.py [--quick] [--models NAME,...] [--part cold|warm|both]
         [--repeats 5] [--warm-repeats 9] [--cold NAME,...] [--warm hub:NAME,...]
 
-The full run (11 torchvision models cold, 17 models warm, 5 and 9 repeats) takes about 9 minutes
-on 2 cores; ``--quick`` (8 models cold — ResNet-50, ConvNeXt-T, ViT-B/16 and Swin-T among them —
-and the same 8 plus two timm transformers warm, 3 and 5 repeats) about 3. ``--models`` replaces
+The full run (11 torchvision models cold, 17 models warm, 5 and 9 repeats) took 15 minutes on
+2 shared cores at a load average of 2-4; ``--quick`` (8 models cold — ResNet-50, ConvNeXt-T,
+ViT-B/16 and Swin-T among them — and the same 8 plus two timm transformers warm, 3 cold repeats,
+9 warm ones: fewer let a burst of load decide a warm ratio) about 7. ``--models`` replaces
 both lists: torchvision names (``resnet50`` or ``torchvision:resnet50``) run cold and warm, timm
 ones (``timm:NAME``) warm only.
 """
@@ -247,16 +248,16 @@ def warm(models: list[str], repeats: int) -> bool:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="8 models, 3 cold and 5 warm repeats (about 3 minutes)")
+    ap.add_argument("--quick", action="store_true", help="8 models, 3 cold and 9 warm repeats (about 7 minutes)")
     ap.add_argument("--models", help="hub:NAME or torchvision NAME, comma separated: replaces --cold and --warm")
     ap.add_argument("--repeats", type=int, help="cold runs of each side per model (5; 3 with --quick)")
-    ap.add_argument("--warm-repeats", type=int, help="warm calls of each side per model (9; 5 with --quick)")
+    ap.add_argument("--warm-repeats", type=int, help="warm calls of each side per model (9)")
     ap.add_argument("--cold", help="torchvision model names")
     ap.add_argument("--warm", help="hub:NAME targets")
     ap.add_argument("--part", choices=("cold", "warm", "both"), default="both")
     a = ap.parse_args(argv)
     a.repeats = a.repeats or (3 if a.quick else 5)
-    a.warm_repeats = a.warm_repeats or (5 if a.quick else 9)
+    a.warm_repeats = a.warm_repeats or 9
     cold_models, warm_models = (QUICK, QUICK_WARM) if a.quick else (COLD, WARM)
     if a.models:
         given = [m if ":" in m else f"torchvision:{m}" for m in a.models.split(",") if m]
