@@ -62,7 +62,7 @@ def compare(a, b, relation="=", left="yours", right="reference", tol=None, liter
     lits = tuple(tuple(x) for x in literals)
     return copy.copy(_compare(a, b, relation, left, right, tol, lits))
 from .parse import AUTO, Binding, ExpressionError, parse_chain, parse_let
-from .prose import (ALPHA_WORDS, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
+from .prose import (ALPHA_WORDS, comparative, inverted, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
 
 MAX_ARTICLE_BYTES = 2_000_000
@@ -498,7 +498,7 @@ def _match_cached(expr, free, kname, values, large, flops) -> _Match:
                 if _screen(e, r) is None and _proved_zero(e - r) is not False:
                     return _Match(k, True, sub, r, "flops" if factor == 2 else
                                   ("stated" if spec else "exact"), spec=spec)
-                if large and ratio_like(e) and ratio_like(r) and asymptotic(e, r):
+                if large and (k.what == "ratio" or ratio_like(e) and ratio_like(r)) and asymptotic(e, r):
                     return _Match(k, True, sub, r, "asymptotic", spec=spec)
             if best is None:
                 best = sub
@@ -598,8 +598,14 @@ class _Formula:
                     return self.skip("notation")
             elif not cue and not _cost_shaped(e):
                 return self.skip("notation")
-        dimless = bool(symbolic) and ratio_like(symbolic[0].expr)
+        after_words = words[anchor_end:anchor_end + 60]
+        cmp = comparative(after_words)  # '$D_K^2$ times cheaper': a factor, so a ratio
+        dimless = bool(symbolic) and (ratio_like(symbolic[0].expr) or cmp is not None or (
+            has(r"\bratio\b", words[:anchor]) and sp.fraction(sp.cancel(symbolic[0].expr))[1].free_symbols))
         d = decide(sources, dimensionless=dimless)
+        if d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
+                inverted(words[:anchor], cmp):  # stated as standard / separable
+            d.kinds = [x + "_inverse" for x in d.kinds]
         if out_side:
             d = Decision(["out_side"], "out_side", f"{sides[0].text.strip()} = … of the input side",
                          "formula", "macs")
@@ -1265,7 +1271,11 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         return row
     true = ev.value
     form = c.form
-    if form == "factor":
+    inv = False  # the claim states standard / separable
+    if form in ("factor", "fraction", "percent"):
+        cmp = comparative(" times" + flat[c.end:]) if form == "factor" else None
+        inv = inverted(flat[:c.start].replace(SPAN, " ⟨f⟩ "), cmp or ("cheap" if form == "factor" else None))
+    if inv:
         if true == 0:
             return None
         true = 1 / true
@@ -1279,9 +1289,12 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
             return row
         true = true / c.each
     ok = NUM.agrees(true, c)
-    what = {"factor": "times fewer MACs (standard / separable)" if kname == "ratio" else
-            "times fewer MACs", "fraction": "of the cost", "percent": "of the cost",
-            "saving": "saved"}.get(form, k.title)
+    what = {"factor": ("times fewer MACs (standard / separable)" if inv else
+                       "times the MACs (separable / standard)") if kname == "ratio" else
+            ("times fewer MACs" if inv else "times the MACs"),
+            "fraction": "of the cost", "percent": "of the cost", "saving": "saved"}.get(form, k.title)
+    if inv and form in ("fraction", "percent"):
+        what = "standard / separable" if kname == "ratio" else "full / separable"
     at = ", ".join(f"{r}={_plain(v)}" for r, v in sorted(ev.at.items()))
     extra = []
     if ev.defaulted:
@@ -1292,7 +1305,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                                                         else "not given: read as large") + ")")
     cond = ", ".join(x for x in ([at] if at else []) + extra)
     true_text = _value_text(true, form)
-    quantity = _quantity(form, c)
+    quantity = _quantity(form, inv)
     # the size from which it holds (one large role), for factor/fraction claims
     thr = ""
     if ev.large and form in ("factor", "fraction", "percent", "saving"):
@@ -1365,8 +1378,8 @@ def _claim_kind(d: Decision, c: NUM.NumClaim, clause: str, before: str) -> str |
     return kname
 
 
-def _quantity(form: str, c: NUM.NumClaim):
-    if form == "factor":
+def _quantity(form: str, inv: bool):
+    if inv:
         return lambda e: 1 / e
     if form == "saving":
         return lambda e: 1 - e

@@ -48,7 +48,7 @@ _UNITS = {
     "params": r"parameters|params|weights",
     "layers": r"layers",
 }
-_DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|"
+_DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|more\b|"
               r"more than|larger|bigger|greater|higher|costlier|"
               r"speed[\s-]*up|more (?:computation|expensive|costly|multiplications|operations)|"
               r"more than (?:the )?(?:depthwise|separable)|expensive")

@@ -703,3 +703,58 @@ def _stated(text: str) -> Values:
 
 __all__ = ["Decision", "Definition", "Reader", "ShapeClaim", "Source", "Values", "decide",
            "kind_hits", "role_of_phrase", "stated_values", "SPAN"]
+
+
+# -- which way a ratio is stated ---------------------------------------------------------------
+
+_DENOMINATOR = re.compile(r"(?:divided\s+by|over|to|than|vs\.?|versus|compared\s+(?:to|with)|relative\s+to|"
+                          r"against|unlike|instead\s+of|rather\s+than|from|/|(?<=[\d%)⟩])\s*of|(?:fraction|share|part|"
+                          r"percentage)\s+of)\s+(?:that\s+of\s+)?"
+                          r"(?:the\s+|a\s+|an\s+|one\s+)?(?:[\w-]+\s+)?$", re.I)
+CHEAPER = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|more\s+efficient|"
+           r"more\s+economical|lighter")
+COSTLIER = r"more|larger|bigger|greater|higher|costlier|slower|heavier|more\s+expensive|as\s+(?:much|many)"
+_CMP_AFTER = re.compile(r"[\s)]*(?:times|x\b|×|-?fold)\s+(?:as\s+)?(?:(?P<cheap>" + CHEAPER + r")|(?P<dear>" +
+                        COSTLIER + r"))\b", re.I)
+
+
+def ratio_numerator(before: str) -> str | None:
+    """The convolution a ratio claim is about ('standard' or 'separable'): the last one named
+    before the claim that is not its denominator ('… divided by the separable cost', '… than a
+    standard one', 'the ratio of A to B')."""
+    found = None
+    for h in kind_hits(before):
+        side = {"standard": "standard", "separable": "separable", "depthwise": "separable",
+                "spatial": "separable"}.get(h.tag)
+        lead = before[max(0, h.pos - 40):h.pos]
+        if side is None or _DENOMINATOR.search(lead):
+            continue
+        if found is not None and _SECOND.search(lead) and re.search(
+                r"\b(?:between|ratio\s+of|compar\w*)\b", before[:h.pos], re.I):
+            continue  # 'the ratio between A and B': B is the second term
+        found = side
+    return found
+
+
+_SECOND = re.compile(r"\band\s+(?:the\s+|a\s+|an\s+)?(?:(?:computational\s+)?(?:cost|complexity|number\s+of\s+"
+                     r"\w+)\s+of\s+(?:the\s+|a\s+|an\s+)?)?(?:[\w-]+\s+)?$", re.I)
+
+
+def comparative(after: str) -> str | None:
+    """'cheap' or 'dear' when the claim is followed by 'times cheaper/fewer …' or 'times more …'."""
+    m = _CMP_AFTER.match(after)
+    return None if m is None else ("cheap" if m.group("cheap") else "dear")
+
+
+def inverted(before: str, cmp: str | None) -> bool:
+    """Whether a ratio claim states standard / separable (rather than separable / standard):
+    'A is X times B' and 'A costs X of B' state A / B; 'A is X times cheaper (fewer …) than B'
+    states B / A; 'A is X times more than B' states A / B. A is the convolution named before the
+    claim (see :func:`ratio_numerator`); with none named, a cheaper claim is about the separable
+    one and a costlier claim about the standard one."""
+    num = ratio_numerator(before)
+    if num is None:
+        return cmp is not None
+    if cmp == "cheap":
+        return num == "separable"
+    return num == "standard"
