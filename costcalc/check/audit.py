@@ -61,7 +61,7 @@ def compare(a, b, relation="=", left="yours", right="reference", tol=None, liter
 
     lits = tuple(tuple(x) for x in literals)
     return copy.copy(_compare(a, b, relation, left, right, tol, lits))
-from .parse import AUTO, Binding, ExpressionError, parse_chain, parse_let
+from .parse import AUTO, Binding, ExpressionError, normalize_name, parse_chain, parse_let
 from .prose import (ALPHA_WORDS, comparative, inverted, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
 
@@ -1545,6 +1545,14 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
             parts.append(f"{why}: {shown}")
         notes.append(f"{len(skipped)} formula{'s' if len(skipped) != 1 else ''} not checked, "
                      f"not being claims — " + "; ".join(parts))
+    uses = set()
+    for n in art.name_uses():
+        uses.add(n)
+        try:
+            uses.add(normalize_name(n))
+        except ExpressionError:
+            pass
+    notes += EQ.unused_let(bound, uses, "no formula in the article has the symbol")
     blocks = [(b.line, b.end_line) for b in art.doc.blocks]
     return AuditResult(path, rows, notes, fmt, skipped, text, blocks)
 

@@ -639,18 +639,21 @@ _VALUE_PATS = [
     # 'D_K * D_K is 3*3', 'Dk x Dk = 3 x 3'
     (r"(?P<a>\\?[A-Za-z][\w\\{}]{0,6})" + _X + r"(?P=a)\s+(?:is|=|of|equals?)\s+(?P<n>\d+)" + _X + r"(?P=n)\b", "square"),
 ]
+# a count that is not the last factor of a product ('$3 \\times 3$ kernels' is a kernel size, not
+# 3 kernels), with or without a space around the operator
+_NOT_A_FACTOR = r"(?<![×x*·∗\d.,])(?<![×*·∗]\s)(?<!\bx\s)(?<!\bby\s)"
 _ROLE_VALUES = [
     ("Dk", r"(?P<n>\d+)\s*(?:x|×|\*|∗|by|\\times)\s*(?P=n)\s*(?:\)\s*)?(?:(?:depth[\s-]*wise|point[\s-]*wise|standard|regular|conv\w*|separable|spatial)\s+)*(?:kernels?|filters?|conv\w*|depthwise|dw|layers?|ones?)\b"),
     ("Dk", r"kernel (?:size )?(?:of |is |=\s*)?(?P<n>\d+)\b(?!\s*(?:x|×))"),
     ("Dk", r"(?:kernel|filter)s?\s+(?:is|are|of size|of)\s+(?P<n>\d+)\s*(?:x|×|\*)\s*(?P=n)\b"),
-    ("M", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
-    ("N", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+(?:output channels|filters|kernels)|output channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
-    ("MN", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+channels"),
+    ("M", _NOT_A_FACTOR + r"(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
+    ("N", _NOT_A_FACTOR + r"(?P<n>\d[\d,]*)\s+(?:output channels|filters|kernels)|output channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
+    ("MN", _NOT_A_FACTOR + r"(?P<n>\d[\d,]*)\s+channels"),
     ("Df", r"(?P<n>\d+)\s*(?:x|×|\*|by)\s*(?P=n)\s*(?:output|feature[\s-]*maps?|maps?|outputs?)\b|output (?:size |side )?(?:of |is )?(?P<n2>\d+)\s*(?:x|×)"),
     ("Di", r"(?P<n>\d+)\s*(?:x|×|\*|by)\s*(?P=n)\s*(?:\w+\s+)?(?:input|image)s?\b|(?:input|image) (?:size |side )?(?:of |is )?(?P<n2>\d+)\s*(?:x|×)"),
     ("s", r"stride (?:of |=\s*|is )?(?P<n>\d+)"),
     ("p", r"padding (?:of |=\s*|is )?(?P<n>\d+)"),
-    ("g", r"(?<![×x*·\d.,])(?P<n>\d+)\s+groups"),
+    ("g", _NOT_A_FACTOR + r"(?P<n>\d+)\s+groups"),
     ("t", r"expansion (?:factor|ratio|rate) (?:of |=\s*|is )?(?P<n>\d+)"),
     ("alpha", r"width multiplier (?:of |=\s*|is )?(?:α\s*=\s*)?(?P<n>\d?\.\d+|1)"),
 ]
