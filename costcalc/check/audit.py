@@ -1477,8 +1477,12 @@ def _network_row(row: Row, c: NUM.NumClaim, name: str, clause: str, values: dict
         row.note = f"= {what}" + (" (within 5%)" if c.hedged else "")
         return row
     pub = NUM.published_figure(name, unit, alpha, res, c)
+    if pub is not None and pub[0] == "erratum":  # a figure costcalc's papers registry corrects
+        row.verdict = "not equal"
+        row.note = f"{c.text} is wrong: {what}; it repeats a published erratum ({pub[1]})"
+        return row
     if pub is not None:  # the paper's own (rounded or truncated) figure: say so, and why
-        row.note = f"= the published figure ({pub}); costcalc's exact count: {what}"
+        row.note = f"= the published figure ({pub[1]}); costcalc's exact count: {what}"
         return row
     row.verdict = "not equal"
     row.note = f"{c.text} is wrong: {what}"

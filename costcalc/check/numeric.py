@@ -404,27 +404,39 @@ def network_share(name: str, clause: str, unit: str, alpha: float = 1.0, resolut
             f"{total:,} {what}")
 
 
-def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim) -> str | None:
-    """The paper's figure a claim repeats, when costcalc's exact count rounds differently
-    (MobileNet v2's '3.4M' parameters are 3,469,760 truncated): 'MobileNet v2 … Table 4: 3.4M …'."""
+def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim) -> tuple[str, str] | None:
+    """The paper's figure a claim repeats, when costcalc's exact count rounds differently, as
+    (status, text) from costcalc's papers registry (:mod:`costcalc.papers`): 'truncated' or
+    'explained' for a figure the paper printed that way (MobileNet v2's '3.4M' parameters are
+    3,469,760 truncated), 'erratum' for one the registry records as wrong (MobileNet v2 at
+    α = 1.4: 585M, corrected to 582M). The registry resolves every network it cites, so it is
+    only read for a claim the exact count does not already settle."""
     from ..archs import ARCHS
-    from ..archs.published import EXPLAINED
 
     arch = ARCHS.get(name)
     if arch is None or unit not in ("macs", "params"):
         return None
     res = resolution or arch.default_resolution
-    for ref in arch.published:
-        if abs(ref.alpha - alpha) > 1e-9 or ref.resolution != res:
+    for cell in _model_cells(name):
+        if abs(cell["alpha"] - alpha) > 1e-9 or cell["resolution"] != res or cell["build"] or \
+                (cell["measure"] == "macs") != (unit == "macs"):
             continue
-        value = Fraction(str(ref.macs_m if unit == "macs" else ref.params_m)) * 10 ** 6
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([MG]?)\s*", cell["cell"].published)
+        if m is None:
+            continue
+        value = Fraction(m.group(1)) * (10 ** 9 if m.group(2) == "G" else 10 ** 6 if m.group(2) else 1)
         if agrees(value, c):
-            shown_ = f"{float(value) / 1e6:g}M"
-            why = EXPLAINED.get(name, "")
-            why = why if shown_ in why else ""  # only the explanation of this figure
             what = "mult-adds" if unit == "macs" else "parameters"
-            return f"{ref.source}: {shown_} {what}" + (f" — {why}" if why else "")
+            x = cell["cell"]
+            return x.status, f"{x.citation}: {x.published} {what} — {x.status}: {x.note}".rstrip(": ")
     return None
+
+
+@lru_cache(maxsize=64)
+def _model_cells(name: str) -> tuple:
+    from .. import papers
+
+    return tuple(x for x in papers.for_model(name) if x["kind"] == "model")
 
 
 def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | None = None):
