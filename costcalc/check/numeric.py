@@ -417,26 +417,27 @@ def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim
     if arch is None or unit not in ("macs", "params"):
         return None
     res = resolution or arch.default_resolution
-    for cell in _model_cells(name):
-        if abs(cell["alpha"] - alpha) > 1e-9 or cell["resolution"] != res or cell["build"] or \
-                (cell["measure"] == "macs") != (unit == "macs"):
+    from ..archs.published import ROWS
+
+    for row in ROWS:
+        if row.model != name or abs(row.alpha - alpha) > 1e-9 or row.resolution != res or row.build:
             continue
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([MG]?)\s*", cell["cell"].published)
-        if m is None:
+        text, scale = (row.macs, row.macs_unit) if unit == "macs" else (row.params, row.params_unit)
+        if text is None:
             continue
-        value = Fraction(m.group(1)) * (10 ** 9 if m.group(2) == "G" else 10 ** 6 if m.group(2) else 1)
+        value = Fraction(text) * int(scale)
         if agrees(value, c):
+            x = _row_cells(row)[0 if unit == "macs" else -1]
             what = "mult-adds" if unit == "macs" else "parameters"
-            x = cell["cell"]
             return x.status, f"{x.citation}: {x.published} {what} — {x.status}: {x.note}".rstrip(": ")
     return None
 
 
 @lru_cache(maxsize=64)
-def _model_cells(name: str) -> tuple:
+def _row_cells(row) -> tuple:
     from .. import papers
 
-    return tuple(x for x in papers.for_model(name) if x["kind"] == "model")
+    return tuple(papers.row_cells(row))
 
 
 def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | None = None):
