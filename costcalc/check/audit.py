@@ -537,6 +537,11 @@ class _Formula:
         sources = art.sources(self.i, anchor, label, anchor_end)
         if head:  # the name the formula gives itself decides first (C_dw = …)
             sources.insert(0, Source("label", head, len(head)))
+        named = _NAMED_AFTER.match(words[anchor_end:anchor_end + 80])
+        if named:  # '… for the depthwise bit', '… for the 1x1 part'
+            part = re.sub(r"^1\s*[x×]\s*1$", "1x1 (pointwise)", named.group("k").strip())
+            if any(h.tag != "conv" for h in kind_hits(part)):
+                sources.insert(0, Source("label", part, len(part)))
         # what the words around it say, before reading it: placeholders need the kind
         first_guess = decide(sources)
         extra, unreadable = self.placeholders(first_guess)
@@ -854,6 +859,10 @@ class _Formula:
             return True
         if re.match(r"\s*(?:[\w.-]{0,14}\s)?(?:" + _AFTER_NOUN + r")\b", after, re.I):
             return True
+        if re.match(r"\s*(?:of|times)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?(?:cost|computation|"
+                    r"complexity|" + _AFTER_NOUN + r")\b", after, re.I):
+            return True  # '… gives 1/N + 1/K of the standard cost'
+
         if re.search(r"(?:ratio|reduction|cost|complexity|computation)\s+(?:\w+\s+){0,3}"
                      r"(?:is|becomes|of|equals|:)\s*$", before, re.I):
             return True
@@ -1017,6 +1026,11 @@ def _atom(s: _Side) -> bool:
 _KEEP_INPUT_SIDE = ("out_side", "transposed", "spatial_standard", "spatial_separable",
                     "spatial_ratio", "v2_block", "spatial_standard_per_output",
                     "spatial_separable_per_output")
+
+
+_NAMED_AFTER = re.compile(r"\s*(?:(?:mult[\s-]*adds|MACs|multiplications|operations|ops)\s+)?(?:for|in|of)\s+"
+                         r"(?:the|a|an|its)\s+(?P<k>[\w\s×-]{2,30}?)\s+(?:bit|part|step|stage|pass|half|layer|"
+                         r"convolution|conv|one)s?\b", re.I)
 
 
 def _label_side_text(text: str) -> str:
@@ -1206,7 +1220,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         return row
     if c.form == "percent" and net and has(r"\bof (?:the|its|all)?\s*(?:\w+\s+)?(?:mult[\s-]*adds?|"
                                             r"computation|macs|parameters|weights|flops)", clause) \
-            and has(r"\b(?:layers|convolutions|convs)\b", clause) and \
+            and has(r"\b(?:layers|convolutions|convs)\b|(?:fully[\s-]*connected|\bfc|classifier)\s+layer\b", clause) and \
             not has(r"standard|regular|compared|\bthan\b", clause):
         unit = "params" if has(r"param|weight", clause) else "macs"
         got = NUM.network_share(net, clause, unit, *_alpha_res(words, art.roles_of(art.reader.values[i], i)))

@@ -169,6 +169,11 @@ def _mask_markdown(text: str, w: list) -> int:
             code += 1
         pos = end + 1
     s = "".join(w)
+    for m in re.finditer(r"<(sup|sub)>([^<>\n]{1,12})</\1>", s):  # k<sup>2</sup> -> k^2, D<sub>K</sub> -> D_K
+        _gone(w, m.start(), m.start(2))
+        w[m.start()] = "^" if m.group(1) == "sup" else "_"
+        _gone(w, m.end(2), m.end())
+    s = "".join(w)
     for pat in (r"<!--.*?-->", r"!\[[^\]\n]*\]\([^)\n]*\)", r"https?://\S+", r"</?[a-zA-Z][^>\n]*>"):
         for m in re.finditer(pat, s, flags=re.S):
             _blank(w, m.start(), m.end())
@@ -272,6 +277,9 @@ def _rows(body: str, offset: int) -> list[tuple[int, int, str]]:
 _NUMBER_ONLY = re.compile(r"^\s*~?\s*\d[\d.,{}]{0,18}\s*(?:\\,|\\ |\s)*(?:\\times|×|x|\\%|%|\\text\{\s*(?:M|million|B)\s*\})?\s*$")
 
 
+_NAME_SPAN = re.compile(r"\s*[A-Za-z][A-Za-z0-9]{0,3}(?:_[A-Za-z0-9]{1,6})?'?\s*")  # `c_in`, `k`, `D_K`
+
+
 def _spans(w: list, code_span_ok) -> list[Span]:
     spans: list[Span] = []
     s = "".join(w)
@@ -302,7 +310,11 @@ def _spans(w: list, code_span_ok) -> list[Span]:
                         w[m.start(1) + x.start()] = "%"
                 continue
             if k == 2 and not code_span_ok(body):
-                _blank(w, m.start(), m.end())  # code, not a formula
+                if _NAME_SPAN.fullmatch(body):  # '`c_in` is the number of input channels'
+                    _gone(w, m.start(), m.start(1))
+                    _gone(w, m.end(1), m.end())
+                else:
+                    _blank(w, m.start(), m.end())  # code, not a formula
                 continue
             spans.append(Span(m.start(1), m.end(1), body, "code" if k == 2 else "inline",
                               mark=m.start()))

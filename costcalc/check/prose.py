@@ -59,7 +59,7 @@ PER_OUTPUT = (r"\b(?:single|one|1|each)\s+(?:\w+[\s-]+){0,2}?(?:convolution|conv
               r"\bper\s+(?:convolution|output|position|pixel|location|filter)|"
               r"\bfor each (?:output|position|pixel)|size of the filter itself|per\s+(?:conv\w*)|"
               r"\b(?:every|each)\b[^,.;]{0,40}?\b(?:outputs?|positions?|pixels?|locations?)\b")
-AGGREGATE = r"\b(?:total|overall|sum|together|combined|altogether|added|in all|both|whole)\b"
+AGGREGATE = r"\b(?:total|overall|sum|together|combined|altogether|added|in all|both|whole|plus|followed by)\b"
 LARGE = (r">>|≫|\\gg\b|much (?:larger|bigger|greater)|way (?:larger|bigger)|\blarge\b|\bwide\b|→\s*∞|"
          r"\\to\s*\\infty|infinity|grows|in the limit|asymptotic\w*|becomes? (?:very )?big")
 
@@ -459,6 +459,22 @@ class Reader:
             name = _sym_name(m.group("s"))
             role = _lead_role(m.group("r"))
             if name and role:
+                self._add(name, role, i, m.group(0), True, scope if role == "Di" else "")
+        # 1b. 'A and B are the height and width …', 'A, B and C are …': each name takes the role;
+        # ', c_out the number of output channels': a list that leaves out its verb
+        name_ = r"\\?[A-Za-zα-ω][\w\\{}']{0,10}"
+        for m in re.finditer(r"(?<![\w\\])(?=(?P<all>(?P<ns>" + name_ + r"(?:\s*,\s*" + name_ + r")*\s+and\s+" +
+                             name_ + r")\s+(?:are|denote|represent|stand for)\s+(?:the |a |an |our )?"
+                             r"(?P<r>[^.;,()]{3,80})))", text):
+            role = _lead_role(m.group("r"))
+            names = [_sym_name(x) for x in re.split(r"\s*,\s*|\s+and\s+", m.group("ns"))]
+            if role and all(names) and len(set(names)) == len(names):
+                for name in names:
+                    self._add(name, role, i, m.group("all"), True, scope if role == "Di" else "")
+        for m in re.finditer(r"(?:^|[,;]\s*)(?:and\s+)?(?P<s>" + name_ + r")\s+(?:the|its|their)\s+(?P<r>"
+                             r"(?:number|count|size|side|width|height|depth)\b[^.;,()]{3,80})", text):
+            name, role = _sym_name(m.group("s")), _lead_role(m.group("r"))
+            if name and role and m.group("s").lower() not in ("a", "an", "the", "and", "or", "is", "of"):
                 self._add(name, role, i, m.group(0), True, scope if role == "Di" else "")
         # 2. 'number of input channels M', 'kernel size D_K', 'width multiplier α'
         for role, rx in _ROLE_RE:
