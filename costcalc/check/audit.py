@@ -1105,11 +1105,21 @@ def _broken(i: int, l: Link, nm: Namer) -> str:
 
 def _sentence_text(art: _Article, i: int) -> str:
     s = art.doc.sentences[i]
-    t = s.reading().replace("\n", " ")
+    # emphasis markers go from the prose ('*Traditional convolution*'), never from a formula
+    # ('`k*k*c_in`', 'DK*DK*M'): a marker touches a word on one side only
+    pieces = s.flat.split(SPAN)
+    out = [_EMPHASIS.sub("", pieces[0])]
+    for sp_, piece in zip(s.spans, pieces[1:]):
+        out.append(" " + sp_.body + " ")
+        out.append(_EMPHASIS.sub("", piece))
+    t = "".join(out).replace("\n", " ")
     for name, (what, text) in [(n, r) for sp_ in s.spans for n, r in sp_.refs.items()]:
         if what in ("phrase", "label"):
             t = t.replace(name, text)
-    return _clip(re.sub(r"[*_]{1,3}", "", t), 300)
+    return _clip(t, 300)
+
+
+_EMPHASIS = re.compile(r"(?<![\w*])[*_]{1,3}(?=[^\s*_])|(?<=[^\s*_])[*_]{1,3}(?![\w*])|(?<![\w*])[*_]{1,3}(?![\w*])")
 
 
 _SEARCH_ORDER = ["standard", "depthwise", "pointwise", "separable", "grouped", "pointwise_grouped",
