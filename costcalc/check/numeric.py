@@ -349,6 +349,8 @@ def kernel_default(text: str) -> tuple[int, str] | None:
 
 
 _NETWORKS = [
+    ("dense1_mobilenet", r"\bdense[\s-]*1[\s-]*mobile[\s-]*net"),
+    ("dense2_mobilenet", r"\bdense[\s-]*2[\s-]*mobile[\s-]*net"),
     ("mobilenet_v1_conv", r"(?:full[\s-]*conv\w*|conv)[\s-]+(?:version\s+of\s+)?mobile[\s-]*net|"
                           r"mobile[\s-]*net\w*\s+with\s+(?:full|standard)\s+conv"),
     ("mobilenet_v1_shallow", r"shallow(?:er)?\s+mobile[\s-]*net"),
@@ -357,8 +359,17 @@ _NETWORKS = [
     ("mobilenet_v2", r"mobile[\s-]*net[\s-]*v2|mobilenetv2"),
     ("mobilenet_v1", r"mobile[\s-]*nets?(?![\s-]*v?[23]\b)(?:[\s-]*v1)?"),
     ("vgg16", r"\bvgg[\s-]*16\b"),
-    ("googlenet", r"\bgoogl?e[\s-]*net\b"),
+    ("googlenet", r"\bgoogl?e[\s-]*net\b|\binception[\s-]*v1\b"),
+    ("squeezenet1_1", r"\bsqueeze[\s-]*net[\s-]*(?:v\s*)?1[._]1\b"),
+    ("squeezenet1_0", r"\bsqueeze[\s-]*net(?:[\s-]*(?:v\s*)?1(?:[._]0)?\b)?"),  # the paper's, unqualified
+    ("alexnet", r"(?:torchvision(?:'s)?\s+|one[\s-]*tower\s+|single[\s-]*tower\s+)alex[\s-]*net\b|"
+                r"\balex[\s-]*net\s*\(\s*(?:torchvision|one[\s-]*tower)"),
+    ("alexnet_two_tower", r"\balex[\s-]*net\b"),  # unqualified: the 2012 paper's two towers
 ]
+# ShuffleNet v1: the group count names the network ('ShuffleNet 1x (g=3)', 'ShuffleNet v1, g=8')
+_NETWORKS += [(f"shufflenet_v1_g{g}", r"\bshuffle[\s-]*net(?:[\s-]*v1)?[\s,]*(?:\d(?:\.\d)?\s*[x×]\s*)?"
+               r"[\s,(]*(?:(?:with|and|using|at)\s+)?(?:(?:g|groups?)\s*=\s*" + str(g) + r"|" + str(g) +
+               r"\s+groups)\b\)?") for g in (1, 2, 3, 4, 8)]
 
 
 def without_networks(text: str) -> str:
@@ -377,7 +388,7 @@ def networks(text: str) -> list[str]:
                 continue
             found.append((m.start(), m.end(), name))
             text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-    return [n for _, _, n in sorted(found)]
+    return list(dict.fromkeys(n for _, _, n in sorted(found)))
 
 
 _SHARE_TAGS = [("Conv 1×1", r"point[\s-]*wise|1\s*[x×]\s*1"), ("Conv DW", r"depth[\s-]*wise|\bdw\b"),
