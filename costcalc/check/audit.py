@@ -1220,7 +1220,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     before_num = clause[:clause.find(c.text)] if c.text in clause else clause
     bare = NUM.without_networks(before_num)  # 'full-convolution MobileNet' names a network
     layer_words = [h for h in kind_hits(bare) if h.tag not in ("conv", "ratio")]
-    net = _network_of(art, i, before_num, words, share=c.form == "percent")
+    net = _network_of(art, i, before_num, words, share=c.form == "percent", before=words[:anchor])
     if c.form == "count" and net and (c.unit == "layers" or (not layer_words and (
             NUM.networks(before_num) or c.lo >= 100_000))):
         return _network_row(row, c, net, words, art.roles_of(art.reader.values[i], i))
@@ -1452,9 +1452,14 @@ def _value_text(v: Fraction, form: str) -> str:
     return f"{float(v):.4g}"
 
 
-def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = False) -> str | None:
-    """The network a whole-network number is about: named in its clause, or its sentence, or
+def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = False,
+                before: str = "") -> str | None:
+    """The network a whole-network number is about: the one its sentence names last before it,
+    not in contrast (see NUM.subject_network), or the first its clause or sentence names, or
     (for 'the network', 'the model', 'it') its heading or the article's title."""
+    net = NUM.subject_network(before) if before else None
+    if net is not None:
+        return net
     for text in (clause, words):
         nets = NUM.networks(text)
         if nets:

@@ -381,6 +381,28 @@ def without_networks(text: str) -> str:
 
 def networks(text: str) -> list[str]:
     """The registered networks a text names, in the order it names them."""
+    return list(dict.fromkeys(n for _, _, n in networks_at(text)))
+
+
+_NOT_THE_SUBJECT = re.compile(r"(?:unlike|than|compared\s+(?:to|with)|versus|vs\.?|over|against|"
+                              r"instead\s+of|rather\s+than|like)\s+(?:the\s+|a\s+)?$", re.I)
+
+
+def subject_network(before: str) -> str | None:
+    """The network a number is about, from the words before it: the nearest one named, unless
+    it is named in contrast ('smaller than MobileNet v1 and needs …'); a relative clause makes
+    it the subject again ('smaller than MobileNet v1, which needs …')."""
+    found = networks_at(before)
+    for a, b, name in reversed(found):
+        if _NOT_THE_SUBJECT.search(before[max(0, a - 30):a]) and \
+                not re.match(r"\s*,?\s*(?:which|that|whose|who)\b", before[b:]):
+            continue
+        return name
+    return None
+
+
+def networks_at(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each registered network a text names, in order."""
     found = []
     for name, pat in _NETWORKS:
         for m in re.finditer(pat, text, re.I):
@@ -388,7 +410,7 @@ def networks(text: str) -> list[str]:
                 continue
             found.append((m.start(), m.end(), name))
             text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-    return list(dict.fromkeys(n for _, _, n in sorted(found)))
+    return sorted(found)
 
 
 _SHARE_TAGS = [("Conv 1×1", r"point[\s-]*wise|1\s*[x×]\s*1"), ("Conv DW", r"depth[\s-]*wise|\bdw\b"),
@@ -425,7 +447,7 @@ def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim
     from ..archs import ARCHS
 
     arch = ARCHS.get(name)
-    if arch is None or unit not in ("macs", "params"):
+    if arch is None or unit not in ("macs", "flops", "params"):
         return None
     res = resolution or arch.default_resolution
     from ..archs.published import ROWS
@@ -433,13 +455,14 @@ def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim
     for row in ROWS:
         if row.model != name or abs(row.alpha - alpha) > 1e-9 or row.resolution != res or row.build:
             continue
-        text, scale = (row.macs, row.macs_unit) if unit == "macs" else (row.params, row.params_unit)
+        text, scale = (row.params, row.params_unit) if unit == "params" else (row.macs, row.macs_unit)
         if text is None:
             continue
-        value = Fraction(text) * int(scale)
+        value = Fraction(text) * int(scale) * (2 if unit == "flops" else 1)  # FLOPs = 2·MACs
         if agrees(value, c):
-            x = _row_cells(row)[0 if unit == "macs" else -1]
-            what = "mult-adds" if unit == "macs" else "parameters"
+            x = _row_cells(row)[-1 if unit == "params" else 0]
+            what = {"macs": "mult-adds", "params": "parameters",
+                    "flops": "mult-adds, so twice that in FLOPs"}[unit]
             return x.status, f"{x.citation}: {x.published} {what} — {x.status}: {x.note}".rstrip(": ")
     return None
 
