@@ -671,13 +671,24 @@ class _Formula:
                     notes.append(f"no words in its sentence name its kind, and it is none of the "
                                  f"costs its section is about ({', '.join(K.KINDS[x].title for x in d.kinds)})")
                 elif fsym[0].free:
-                    verdict, reason = "unverifiable", "undefined"
                     undefined = ", ".join(f"'{nm.name(x)}'" for x in fsym[0].free)
-                    notes.append(f"{undefined} {'is' if len(fsym[0].free) == 1 else 'are'} not "
-                                 f"defined in the text, and no reading of "
-                                 f"{'it' if len(fsym[0].free) == 1 else 'them'} as a role makes it "
-                                 f"the {K.KINDS[kname].title} ({nm.pretty(display_form(K.reference(kname, SYM['alpha'] in fsym[0].expr.free_symbols, SYM['rho'] in fsym[0].expr.free_symbols), fsym[0].expr))}); "
-                                 f"bind {'it' if len(fsym[0].free) == 1 else 'them'} with --let")
+                    one = len(fsym[0].free) == 1
+                    ref_text = nm.pretty(display_form(K.reference(
+                        kname, SYM['alpha'] in fsym[0].expr.free_symbols,
+                        SYM['rho'] in fsym[0].expr.free_symbols), fsym[0].expr))
+                    if _every_reading_tried(fsym[0], kname):  # wrong whatever they stand for
+                        verdict = "not equal"
+                        notes.append(f"{undefined} {'is' if one else 'are'} not defined in the text, and "
+                                     f"the formula is wrong under every reading of {'it' if one else 'them'} "
+                                     f"as a role: the {K.KINDS[kname].title} is {ref_text}")
+                        row.truth = f"the {K.KINDS[kname].title} is {ref_text}"
+                    else:
+                        verdict, reason = "unverifiable", "undefined"
+                        notes.append(f"{undefined} {'is' if one else 'are'} not "
+                                     f"defined in the text, and no reading of "
+                                     f"{'it' if one else 'them'} as a role makes it "
+                                     f"the {K.KINDS[kname].title} ({ref_text}); "
+                                     f"bind {'it' if one else 'them'} with --let")
                 else:
                     verdict = "not equal"
                     m = _match(fsym[0].expr, (), kname, values, large, d.measure == "flops")
@@ -1033,6 +1044,15 @@ _NAMED_AFTER = re.compile(r"\s*(?:(?:mult[\s-]*adds|MACs|multiplications|operati
                          r"convolution|conv|one)s?\b", re.I)
 
 
+def _every_reading_tried(side: "_Side", kname: str) -> bool:
+    """Whether _match tried every reading of the side's undefined symbols as roles (so that
+    none fitting means the formula is wrong whatever they stand for)."""
+    e, free = side.expr, set(side.free)
+    ref = K.reference(K.KINDS[kname], SYM["alpha"] in e.free_symbols, SYM["rho"] in e.free_symbols)
+    targets = (essential(ref) - (e.free_symbols - free)) & set(SYM.values())
+    return 0 < len(free) <= 4 and len(free) <= len(targets)
+
+
 def _label_side_text(text: str) -> str:
     """'C_{\\mathrm{dw}} = …' -> 'C dw': the name a formula gives itself, as words."""
     m = re.match(r"\s*((?:\\text\{[^}]*\}|[A-Za-z]+)(?:_\{?\\?(?:mathrm|text|rm)?\{?[A-Za-z]+\}?\}?)?)\s*(?:=|\\approx)", text)
@@ -1284,6 +1304,23 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                 row.note = (f"the {k.title} needs {miss}, which the text does not give "
                             f"(per output value it is {NUM.shown(ev2.value, 'count')})")
                 return row
+    inv = False  # the claim states standard / separable
+    if c.form in ("factor", "fraction", "percent"):
+        cmp = comparative(" times" + flat[c.end:]) if c.form == "factor" else None
+        inv = inverted(flat[:c.start].replace(SPAN, " ⟨f⟩ "), cmp or ("cheap" if c.form == "factor" else None))
+    if ev.missing and not c.each:
+        # wrong whatever the missing size is: outside every value the quantity can take
+        quantity = _quantity(c.form, inv)
+        rng = NUM.value_range(expr, ev, quantity)
+        if rng is not None and NUM.outside(c, rng[0], rng[1]):
+            lo, hi, role = rng
+            span_ = ("from " + _value_text(lo, c.form) if lo is not None else "") + \
+                (" to " + _value_text(hi, c.form) if hi is not None else " up")
+            row.verdict = "not equal"
+            row.note = (f"{c.text} is wrong whatever {role} ({ROLE_DOC.get(role, role)}) is: the "
+                        f"{'standard / separable MACs' if inv and kname == 'ratio' else k.title} "
+                        f"lies {span_.strip().replace('from ', 'between ', 1).replace(' to ', ' and ', 1)}" + (f" (with {', '.join(ev.large)} → ∞)" if ev.large else ""))
+            return row
     if ev.missing or ev.value is None:
         miss = [m for m in ev.missing if m != "(unbounded)"]
         row.verdict, row.reason = "unverifiable", "no-value"
@@ -1295,10 +1332,6 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         return row
     true = ev.value
     form = c.form
-    inv = False  # the claim states standard / separable
-    if form in ("factor", "fraction", "percent"):
-        cmp = comparative(" times" + flat[c.end:]) if form == "factor" else None
-        inv = inverted(flat[:c.start].replace(SPAN, " ⟨f⟩ "), cmp or ("cheap" if form == "factor" else None))
     if inv:
         if true == 0:
             return None

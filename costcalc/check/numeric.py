@@ -304,6 +304,55 @@ def _limit(e: sp.Expr, large: tuple) -> Fraction | None:
     return None
 
 
+def value_range(expr: sp.Expr, ev: Evaluated, quantity) -> tuple[Fraction, Fraction, str] | None:
+    """(lowest, highest, the symbol) that quantity(expr) takes over every positive integer value
+    of the one role the text leaves unset (the others as ev has them), when it is monotone
+    there: a claim outside it is wrong whatever that role is ('8 to 9 times cheaper' for a
+    ratio that never exceeds 1). None when more than one role is missing or it is not monotone."""
+    miss = [m for m in ev.missing if m != "(unbounded)"]
+    if len(miss) != 1:
+        return None
+    sym = SYM[miss[0]]
+    sub = {SYM[r]: sp.Rational(v.numerator, v.denominator) for r, v in ev.at.items()}
+    sub.update({SYM[r]: sp.Integer(v) for r, v in ev.defaulted.items()})
+    try:
+        e = quantity(_reduced(expr, tuple(sorted(sub.items(), key=lambda kv: kv[0].name))))
+        for name in ev.large:
+            e = sp.limit(e, SYM[name], sp.oo)
+        if e.free_symbols != {sym}:
+            return None
+        pts = [e.xreplace({sym: sp.Integer(k)}) for k in range(1, 65)]
+        end = sp.limit(e, sym, sp.oo)
+    except (NotImplementedError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not all(x.is_Rational for x in pts):
+        return None
+    vals = [Fraction(int(x.p), int(x.q)) for x in pts]
+    steps = [b - a for a, b in zip(vals, vals[1:])]
+    if not (all(d >= 0 for d in steps) or all(d <= 0 for d in steps)):
+        return None
+    if end.is_Rational:
+        vals.append(Fraction(int(end.p), int(end.q)))
+    elif end not in (sp.oo, -sp.oo):
+        return None
+    lo, hi = min(vals), max(vals)
+    if end == sp.oo:
+        hi = None
+    elif end == -sp.oo:
+        lo = None
+    return lo, hi, miss[0]
+
+
+def outside(c: NumClaim, lo: Fraction | None, hi: Fraction | None) -> bool:
+    """Whether no value between lo and hi (None: unbounded) agrees with the claim, by the
+    tolerance rule (a hedge widened a little, so that only a clear miss counts)."""
+    a = c.lo - c.half
+    b = (c.hi if c.hi is not None else c.lo) + c.half
+    if c.hedged:
+        a, b = a / (1 + HEDGE_REL * 2), b / (1 - HEDGE_REL * 2)
+    return (hi is not None and a > hi) or (lo is not None and b < lo)
+
+
 def threshold(expr: sp.Expr, values: dict, defaults: dict, large: list, goal: Fraction,
               quantity) -> str:
     """'for N ≥ 72': the size from which quantity(expr) reaches goal, one large role only."""
