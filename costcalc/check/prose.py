@@ -464,7 +464,7 @@ class Reader:
         # ', c_out the number of output channels': a list that leaves out its verb
         name_ = r"\\?[A-Za-zα-ω][\w\\{}']{0,10}"
         for m in re.finditer(r"(?<![\w\\])(?=(?P<all>(?P<ns>" + name_ + r"(?:\s*,\s*" + name_ + r")*\s+and\s+" +
-                             name_ + r")\s+(?:are|denote|represent|stand for)\s+(?:the |a |an |our )?"
+                             name_ + r")\s+(?:are|be|denote|represent|stand for)\s+(?:the |a |an |our )?"
                              r"(?P<r>[^.;,()]{3,80})))", text):
             role = _lead_role(m.group("r"))
             names = [_sym_name(x) for x in re.split(r"\s*,\s*|\s+and\s+", m.group("ns"))]
@@ -472,7 +472,8 @@ class Reader:
                 for name in names:
                     self._add(name, role, i, m.group("all"), True, scope if role == "Di" else "")
         for m in re.finditer(r"(?:^|[,;]\s*)(?:and\s+)?(?P<s>" + name_ + r")\s+(?:the|its|their)\s+(?P<r>"
-                             r"(?:number|count|size|side|width|height|depth)\b[^.;,()]{3,80})", text):
+                             r"(?:[\w-]+\s+){0,2}?(?:number|count|size|side|width|height|depth|multiplier)\b"
+                             r"[^.;,()]{0,80})", text):
             name, role = _sym_name(m.group("s")), _lead_role(m.group("r"))
             if name and role and m.group("s").lower() not in ("a", "an", "the", "and", "or", "is", "of"):
                 self._add(name, role, i, m.group(0), True, scope if role == "Di" else "")
