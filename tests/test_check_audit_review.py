@@ -247,3 +247,16 @@ def test_sentence_column_keeps_formula_characters():
     assert "k*k*c_in*c_out*h*w" in rows[1].sentence
     (r,) = audit_text("*Traditional convolution* costs `Dk*Dk*M*N*Df*Df` mult-adds.\n").rows
     assert r.sentence.startswith("Traditional convolution costs") and "Dk*Dk*M*N*Df*Df" in r.sentence
+
+
+# -- a filter's shape is a shape, not a cost (found while writing the B1 sentences) --------------
+
+@pytest.mark.parametrize("sentence, verdict", [
+    ("Every depthwise filter is Dk x Dk x 1.", "equal"),
+    ("Each depthwise filter has size Dk x Dk x M.", "not equal"),  # a depthwise filter has depth 1
+    ("The standard kernels are K x K x M.", "equal"),
+    ("Each pointwise filter is 1 x 1 x N.", "not equal"),  # it spans the M input channels
+])
+def test_filter_shapes(sentence, verdict):
+    (r,) = one(sentence)
+    assert r.kind.endswith("filter shape") and r.verdict == verdict, r.note

@@ -864,6 +864,9 @@ class _Formula:
         after = re.sub(r"^\s*⟨formula⟩", "", after)
         if has(_COST_NOUN, label):
             return True
+        if _SHAPE_BEFORE.search(before) and not re.match(r"\s*(?:[\w.-]{0,14}\s)?(?:" + _AFTER_NOUN + r")\b",
+                                                         after, re.I):
+            return False  # 'each depthwise filter is Dk x Dk x 1': a shape, not a cost
         if _CUES_BEFORE.search(before) and has(_COST_NOUN + "|" + "|".join(
                 p for _, p in [("", r"separable|depth[\s-]*wise|point[\s-]*wise|standard|"
                                     r"convolution|layer")]), before):
@@ -1042,6 +1045,11 @@ _KEEP_INPUT_SIDE = ("out_side", "transposed", "spatial_standard", "spatial_separ
 _NAMED_AFTER = re.compile(r"\s*(?:(?:mult[\s-]*adds|MACs|multiplications|operations|ops)\s+)?(?:for|in|of)\s+"
                          r"(?:the|a|an|its)\s+(?P<k>[\w\s×-]{2,30}?)\s+(?:bit|part|step|stage|pass|half|layer|"
                          r"convolution|conv|one)s?\b", re.I)
+
+
+_SHAPE_BEFORE = re.compile(r"\b(?:filter|kernel|input|output|feature[\s-]*map|image|tensor|volume)s?\s+"
+                           r"(?:\w+\s+){0,2}?(?:is|are|has|have|of|becomes?|will be)\s+(?:a\s+|the\s+)?"
+                           r"(?:size\s+|shape\s+|dimensions?\s+)?(?:of\s+)?$", re.I)
 
 
 def _every_reading_tried(side: "_Side", kname: str) -> bool:

@@ -514,7 +514,7 @@ class Reader:
         pats = [
             ("input", r"\binput(?:\s+(?:data|image|feature[\s-]*map|tensor|volume|matrix))?\s+(?:of|with|is|as|having|be)?\s*(?:size|shape|dimensions?)?\s*(?:of\s+)?(?:is\s+)?:?\s*" + shape),
             ("kernel", r"\b(?:kernel|filter)s?\s+(?:is|are|be|of size|:)\s+(?:of\s+size\s+)?" + shape),
-            ("filter", r"(?P<cnt>\\?[A-Za-z]\w{0,4}\s+)?(?:such\s+)?(?:filters?|kernels?)(?:/\s*kernels?)?(?:\s+used)?\s+(?:will be\s+)?(?:is\s+|are\s+)?(?:be\s+)?(?:of\s+)?(?:size|shape|dimensions?)\s+(?:of\s+)?(?:will be\s+)?" + shape),
+            ("filter", r"(?P<cnt>\\?[A-Za-z]\w{0,4}\s+)?(?:such\s+)?(?:filters?|kernels?)(?:/\s*kernels?)?(?:\s+used)?\s+(?:will be\s+)?(?:is\s+|are\s+|has\s+(?:a\s+)?|have\s+)?(?:be\s+)?(?:of\s+)?(?:size|shape|dimensions?)\s+(?:of\s+)?(?:will be\s+)?" + shape),
             ("filter", r"(?:filter|kernel)\s+size\s+(?:for this operation\s+)?(?:will be|is|becomes|of)\s+" + shape),
             ("output", r"\boutput(?:\s+(?:size|feature[\s-]*map|image|map|tensor|volume|shape))?\s+(?:will\s+)?(?:be\s+)?(?:is\s+)?(?:becomes\s+)?(?:of\s+)?(?:size\s+)?(?:of\s+)?" + shape),
         ]
@@ -526,6 +526,10 @@ class Reader:
                 if what == "kernel":
                     if not parts[0].isdigit():
                         self._add(_sym_name(parts[0]), "Dk", i, m.group(0), True)
+                    if len(parts) == 3 and not any(  # 'each depthwise filter is Dk x Dk x 1'
+                            x.sentence == i and x.text == m.group("shape").strip() for x in self.shapes):
+                        self.shapes.append(ShapeClaim(i, s.line, "filter", m.group("shape").strip(),
+                                                      parts[2], m.group(0)))
                     continue
                 if what == "input":
                     for side in _sides_of(parts):  # H x W x C: both H and W are the side
@@ -540,6 +544,8 @@ class Reader:
                         if self.role(_sym_name(cnt), i) != "M":
                             self._add(_sym_name(cnt), "N", i, m.group(0), True)
                     if len(parts) == 3:
+                        self.shapes = [x for x in self.shapes if not (
+                            x.sentence == i and x.text == m.group("shape").strip())]  # said once
                         self.shapes.append(ShapeClaim(i, s.line, "filter", m.group("shape").strip(),
                                                       parts[2], m.group(0)))
                 elif what == "output":
