@@ -74,7 +74,7 @@ def test_a1_initials_and_abbreviations_do_not_end_a_sentence():
 def test_a2_inverted_ratio_is_not_equal(sentence):
     # standard / separable = Dk²·N/(Dk² + N); at Dk=3, N=64: 576/73 ≈ 7.89, not 73/576
     (r,) = one(sentence)
-    assert r.verdict == "not equal" and r.kind == "ratio_inverse", r.note
+    assert r.verdict == "not equal" and r.kind == "inverse_ratio", r.note
 
 
 @pytest.mark.parametrize("sentence", [

@@ -610,7 +610,7 @@ class _Formula:
         d = decide(sources, dimensionless=dimless)
         if d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
                 inverted(words[:anchor], cmp):  # stated as standard / separable
-            d.kinds = [x + "_inverse" for x in d.kinds]
+            d.kinds = [{"ratio": "inverse_ratio", "spatial_ratio": "spatial_inverse_ratio"}.get(x, x) for x in d.kinds]
         if out_side:
             d = Decision(["out_side"], "out_side", f"{sides[0].text.strip()} = … of the input side",
                          "formula", "macs")

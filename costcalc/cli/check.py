@@ -31,7 +31,7 @@ def check(
     kind: Annotated[Optional[str], typer.Option(
         "--as", metavar="KIND", autocompletion=names(_kinds),
         help="What it claims to be: standard, depthwise, pointwise, separable, ratio (separable / "
-             "standard), ratio_inverse, grouped, "
+             "standard), inverse_ratio, grouped, "
              "pointwise_grouped, dilated, transposed, spatial_standard, spatial_separable, "
              "spatial_ratio, v2_block, *_params, out_side. Without it, each side of 'A = B' is "
              "checked against the next.")] = None,
