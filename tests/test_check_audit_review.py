@@ -260,3 +260,27 @@ def test_sentence_column_keeps_formula_characters():
 def test_filter_shapes(sentence, verdict):
     (r,) = one(sentence)
     assert r.kind.endswith("filter shape") and r.verdict == verdict, r.note
+
+
+# -- an unseen article in the same shapes, right and then wrong ----------------------------------
+
+_FRESH = """# Why depthwise separable convolutions are cheap
+
+Let `C` be the number of input channels, `F` the number of filters, `S` the output side and `R` the kernel size.
+A normal layer performs `R*R*C*F*S*S` multiply-adds. the depthwise part costs `R*R*C*S*S` and the
+pointwise part `C*F*S*S`.
+So a standard layer is roughly R^2 times {dear} than the separable one when F is large.
+The {num} layer divided by the {den} one gives `1/F + 1/R^2`.
+With $3 \\times 3$ kernels that is about 11% of the cost. MobileNet v2 at 224x224.
+MobileNet v1, unlike VGG-16, has about 4.2 million parameters.
+"""
+
+
+def test_unseen_article_right_and_wrong():
+    right = audit_text(_FRESH.format(dear="more expensive", num="separable", den="standard"))
+    assert [r.verdict for r in right.rows] == ["equal"] * 7
+    assert all("not defined" not in r.note for r in right.rows)  # C, F, S, R all bound by the text
+    wrong = audit_text(_FRESH.format(dear="cheaper", num="standard", den="separable"))
+    assert [(r.line, r.verdict) for r in wrong.rows if r.verdict != "equal"] == [
+        (6, "not equal"),  # standard / separable → R² is the costlier one, not the cheaper
+        (7, "not equal")]  # standard / separable is R²F/(R² + F), not 1/F + 1/R²

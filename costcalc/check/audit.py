@@ -583,7 +583,8 @@ class _Formula:
         if out_side:
             checked = [s for s in sides[1:] if not s.label]
             symbolic = [s for s in checked if s.expr.free_symbols]
-        cue = self.claims_cost(words, anchor, label + " " + " ".join(lab_sides))
+        cue = self.claims_cost(words, anchor, label + " " + " ".join(lab_sides)) or \
+            comparative(words[anchor_end:anchor_end + 60]) is not None  # 'R^2 times more expensive
         quantity_label = cue or (bool(lab_sides) and has(_COST_NOUN, " ".join(lab_sides)))
         if not out_side and worked is None and all(_atom(s) for s in checked) and not (
                 quantity_label and checked[0].expr.free_symbols):
@@ -599,7 +600,7 @@ class _Formula:
                 after = words[anchor:anchor + 40]
                 after = re.sub(r"^\s*⟨formula⟩", "", after) if span.how != "plain" else \
                     words[anchor + len(_unplace(span)) + 2:anchor + len(_unplace(span)) + 40]
-                if not re.match(r"\s*(?:" + _AFTER_NOUN + r")\b", after, re.I):
+                if not re.match(r"\s*(?:" + _AFTER_NOUN + r")\b", after, re.I) and not comparative(after):
                     return self.skip("notation")
             elif not cue and not _cost_shaped(e):
                 return self.skip("notation")

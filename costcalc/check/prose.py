@@ -471,9 +471,9 @@ class Reader:
             if role and all(names) and len(set(names)) == len(names):
                 for name in names:
                     self._add(name, role, i, m.group("all"), True, scope if role == "Di" else "")
-        for m in re.finditer(r"(?:^|[,;]\s*)(?:and\s+)?(?P<s>" + name_ + r")\s+(?:the|its|their)\s+(?P<r>"
+        for m in re.finditer(r"(?:^|[,;]\s*|\band\s+)(?:and\s+)?(?P<s>" + name_ + r")\s+(?:the|its|their)\s+(?P<r>"
                              r"(?:[\w-]+\s+){0,2}?(?:number|count|size|side|width|height|depth|multiplier)\b"
-                             r"[^.;,()]{0,80})", text):
+                             r"(?:(?!\band\s+\S{1,12}\s+(?:the|its|their)\b)[^.;,()]){0,80})", text):
             name, role = _sym_name(m.group("s")), _lead_role(m.group("r"))
             if name and role and m.group("s").lower() not in ("a", "an", "the", "and", "or", "is", "of"):
                 self._add(name, role, i, m.group(0), True, scope if role == "Di" else "")
