@@ -8,6 +8,10 @@ Public API (what the CLI calls)::
     c.ratio_simplified                             # 1/N + 1/Dk**2
     c.to_frame()                                   # pandas view
     derive("separable").steps                      # sympy-checked derivation
+
+    from costcalc import profile_model, evaluate    # any PyTorch model (needs torch)
+    p = profile_model("torchvision:resnet50", (1, 3, 224, 224))   # built on meta, counted
+    evaluate(p, ["paper", "thop"])["thop"].total
 """
 
 __version__ = "0.1.0"
@@ -16,6 +20,8 @@ _EXPORTS = {
     "Comparison": "compare", "compare_layer": "compare", "verify": "compare",
     "Derivation": "derivations", "derive": "derivations", "CostcalcError": "errors",
     "KINDS": "layers", "Cost": "layers", "cost": "layers",
+    # any PyTorch model (imports torch): profile_model("torchvision:resnet50"), build(...), evaluate(p)
+    "profile_model": "profile.aten_ops", "build": "profile.target", "evaluate": "profile.conventions",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

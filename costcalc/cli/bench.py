@@ -178,7 +178,7 @@ def bench(
 
     check_options(device, repeats, warmup, threads)
     t = parse_target(target)
-    shape = _shape(input)
+    shape = _shape(input, t)
     check_input(t, shape)
     with user_code():
         model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)

@@ -90,7 +90,8 @@ RhoOpt = Annotated[Optional[float], typer.Option("--rho", help="Resolution multi
 GrowthOpt = Annotated[Optional[int], typer.Option("--growth-rate",
                       help="Dense-MobileNet growth rate (default 32).")]
 InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", metavar="N,C,H,W",
-                     help="Input shape (default: 1,3,224,224).")]
+                     help="Input shape (default: a registered network's or spec "
+                     "file's own side, as `costcalc model` counts it; an ONNX file's own; else 1,3,224,224).")]
 DeviceOpt = Annotated[str, typer.Option("--device", autocompletion=names(("meta", "cpu", "cuda")),
                       help="meta (no compute), cpu or cuda.")]
 ConventionOpt = Annotated[str, typer.Option(

@@ -26,7 +26,7 @@ def exported(target: str, input: Optional[str], exporter: str = "dynamo"):
     from ..onnx.export import export_model, load_weighted
     from ..profile.target import user_code
 
-    shape = _shape(input)
+    shape = _shape(input, target)
     model, label = load_weighted(target, shape)
     with user_code():
         return export_model(model, shape, exporter), label, shape
@@ -50,7 +50,7 @@ def export(
 
     if not is_onnx_target(onnx):
         raise CostcalcError(f"--onnx {onnx!r}: name a file ending in .onnx")
-    shape = _shape(input)
+    shape = _shape(input, target)
     model, label = load_weighted(target, shape)
     with user_code():
         proto = export_model(model, shape, exporter, opset, dynamic_batch)

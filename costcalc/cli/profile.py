@@ -15,9 +15,14 @@ from ..errors import CostcalcError
 from ..report.tables import Column, Format, Report, Table, integer
 
 
-def _shape(text: Optional[str]) -> tuple:
+def _shape(text: Optional[str], target=None) -> tuple:
+    """--input as a shape; without it, TARGET's own default (a registered architecture or spec
+    file at its own side: :func:`costcalc.profile.target.default_input`), else 1,3,224,224."""
     if text is None:
-        return (1, 3, 224, 224)
+        from ..profile.target import Target, default_input, parse_target
+
+        return default_input(parse_target(target) if isinstance(target, str) else target
+                             if isinstance(target, Target) else None)
     import re
 
     parts = re.split(r"[,x×]", text.strip())
@@ -31,20 +36,24 @@ def _shape(text: Optional[str]) -> tuple:
 
 
 def _profile(target: str, input: Optional[str], device: str):
-    from ..profile.aten_ops import profile_model
-    from ..profile.target import check_input, load_model, parse_target, user_code
+    """The profile of TARGET; for a PyTorch model ``p.built_note`` says where it was built (on
+    meta, unless a real device was asked for or its construction needs real values)."""
+    from ..gcpause import paused
 
-    t = parse_target(target)
-    if t.kind == "onnx":
-        from . import onnx
+    with paused(freeze=True):  # a command profiles once: see costcalc.gcpause
+        from ..profile.aten_ops import profile_model
+        from ..profile.target import check_input, parse_target, user_code
 
-        onnx.check_device(device)
-        return onnx.load_profile(target, input)
-    shape = _shape(input)
-    check_input(t, shape)
-    with user_code():
-        model = load_model(t, resolution=shape[-1] if t.kind == "arch" else None)
-        return profile_model(model, shape, device, t.label)
+        t = parse_target(target)
+        if t.kind == "onnx":
+            from . import onnx
+
+            onnx.check_device(device)
+            return onnx.load_profile(target, input)
+        shape = _shape(input, t)
+        check_input(t, shape)
+        with user_code():
+            return profile_model(t, shape, device, t.label)
 
 
 def _coverage_notes(p, results: dict) -> list[str]:
@@ -90,7 +99,8 @@ def _verify(target: str, input: Optional[str], device: str, names) -> dict:
     from ..profile import installed
     from ..profile.target import load_model, parse_target, user_code
 
-    t, shape = parse_target(target), _shape(input)
+    t = parse_target(target)
+    shape = _shape(input, t)
 
     def build():
         with user_code():
@@ -129,7 +139,7 @@ def profile(
             "total": total, "exact": result.exact, "by_category": by_cat, "params": p.total_params,
             "dtype": dtype, "peak_activation_bytes": peak, "peak_at": where,
             "coverage": _coverage_json(result), "unattributed": p.unattributed,
-            "unsupported_modules": p.unsupported_modules}
+            "unsupported_modules": p.unsupported_modules, "built_on": p.built_on}
     summary = Table([Column("quantity", "quantity", primary=True),
                      Column("value", "value", "right", integer, display="value_text"), Column("at", "at")], [
         {"quantity": f"total ({name})", "value": total, "value_text": _bound(total, result.exact)},
@@ -139,6 +149,7 @@ def profile(
     ], title=f"{p.label} {tuple(p.input_shape)} on {device}", name="summary", json_path="")
     how = [f"convention {name}: {conventions.TITLES[name]}.",
            "peak activations: the most bytes alive at once, running the layers in order."]
+    how += [p.built_note] if p.built_note else []
     tables = [summary]
     if per_layer:
         rows = []
@@ -146,7 +157,7 @@ def profile(
             if e.category == "free":
                 continue
             rows.append({"name": e.name, "op": e.op.replace("torch.nn.functional.", "F."), "category": e.category,
-                         "out": "×".join(map(str, e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
+                         "out": "×".join(map(str, e.shown_shape or e.out_shape)), "macs": e.macs, "ops": e.bias_ops + e.ops,
                          "param_bytes": m.param_bytes, "in_bytes": m.in_bytes, "out_bytes": m.out_bytes,
                          "moved": m.moved, "macs_per_byte": round(e.macs / m.moved, 2) if m.moved else 0.0})
         cols = [Column("name", "layer", primary=True), Column("op", "op", secondary=True),
@@ -189,9 +200,10 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
     data = {"target": p.label, "input": list(p.input_shape), "device": device, "by_convention": t,
             "totals": {n: r.total for n, r in results.items()},
             "bounds": {n: "exact" if r.exact else "lower bound" for n, r in results.items()},
-            "coverage": {n: _coverage_json(r) for n, r in results.items()}, "unattributed": p.unattributed}
+            "coverage": {n: _coverage_json(r) for n, r in results.items()}, "unattributed": p.unattributed,
+            "built_on": p.built_on}
     notes = ["flops = FlopCounterMode (2 per MAC); every other column counts one multiply-add as 1; "
-             "paper = macs."] + _coverage_notes(p, results)
+             "paper = macs."] + ([p.built_note] if p.built_note else []) + _coverage_notes(p, results)
     if verify:
         outcomes = _verify(target, input, device, results)
         row_tool, row_check, data["installed"] = {"category": "installed tool"}, {"category": "check"}, {}
@@ -203,7 +215,7 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
             if o.total is None:
                 row_tool[n], row_check[n] = o.error.split(":")[0], ""
             else:
-                theirs = int(o.total) if float(o.total).is_integer() else o.total
+                theirs = o.total  # a whole float is an int already (installed._integral)
                 diff = r.total - theirs  # the raw difference for machines, ✓ or +1,234 for people
                 row_tool[n], row_check[n] = theirs, diff
                 row_check[f"{n}_text"] = "✓" if diff == 0 else f"{diff:+,}"

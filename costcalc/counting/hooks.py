@@ -187,9 +187,10 @@ class HookCounter:
     way, which keeps its hook column independent of costcalc's shape arithmetic.
     """
 
-    def __init__(self, model: nn.Module, shape_rules: bool = False):
+    def __init__(self, model: nn.Module, shape_rules: bool = False, modules: list | None = None):
         self.model = model
         self.shape_rules = shape_rules
+        self._modules = modules  # model.named_modules(), when the caller has listed it already
         self.records: list[Record] = []
         # module name -> type name: leaves with no handler. Every such leaf while the block is
         # open (the profiler reads that); on exit, only the ones that ran: a layer the forward
@@ -205,16 +206,15 @@ class HookCounter:
         self.unsupported.clear()
         self._ran.clear()
         self._calls.clear()
-        for name, module in self.model.named_modules():
+        for name, module in self._modules if self._modules is not None else self.model.named_modules():
             if not is_leaf(module):
                 continue
             handler = _HANDLERS.get(type(module))
             if handler is None:
                 self.unsupported[name] = type(module).__name__
-                self._handles.append(module.register_forward_pre_hook(self._mark(name)))
+                self._watch_unsupported(name, module)
                 continue
-            self._handles.append(module.register_forward_hook(_with_kwargs(self._hook(name, handler)),
-                                                              with_kwargs=True))
+            self._watch(name, module, handler)
             rule = shapes.RULES.get(type(module)) if self.shape_rules else None
             if rule is not None:
                 own = module.__dict__.get("forward")
@@ -233,6 +233,13 @@ class HookCounter:
             else:
                 module.__dict__["forward"] = own
         self._ruled.clear()
+
+    def _watch_unsupported(self, name: str, module: nn.Module) -> None:
+        self._handles.append(module.register_forward_pre_hook(self._mark(name)))
+
+    def _watch(self, name: str, module: nn.Module, handler) -> None:
+        self._handles.append(module.register_forward_hook(_with_kwargs(self._hook(name, handler)),
+                                                          with_kwargs=True))
 
     def _mark(self, name: str):
         def pre_hook(module, inputs):

@@ -17,20 +17,22 @@ a ``torch.jit.trace`` would record (:class:`ShapeInt`).
 
 from __future__ import annotations
 
-import contextlib
 import dis
 import itertools
 import sys
+import weakref
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .. import layers
+from .. import gcpause, layers
 from ..counting.hooks import HookCounter, is_leaf
 from ..errors import CostcalcError
+from . import replay as _replay
 
 # Categories every row falls in; reconcile's rows follow this order.
 CATEGORIES = ("conv", "linear", "bias", "norm", "activation", "pool", "add", "concat", "other")
@@ -81,23 +83,31 @@ def _numel(shape) -> int:
     return n
 
 
+_TENSOR = (torch.Tensor, nn.Parameter)  # exact types, checked before isinstance (the fast path)
+_ATOMS = (int, float, bool, str, type(None), torch.dtype, torch.device)
+
+
 def _tensors(args, kwargs=None):
+    """Every tensor in ``args`` (and ``kwargs``), depth first, in order."""
     out = []
-
-    def walk(x):
-        if isinstance(x, torch.Tensor):
-            out.append(x)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                walk(y)
-        elif isinstance(x, dict):
-            for y in x.values():
-                walk(y)
-
-    walk(args)
+    _walk(args, out)
     if kwargs:
-        walk(kwargs)
+        _walk(kwargs, out)
     return out
+
+
+def _walk(x, out: list) -> None:
+    t = type(x)
+    if t in _TENSOR or (t not in _ATOMS and isinstance(x, torch.Tensor)):
+        out.append(x)
+    elif t in _ATOMS:
+        return
+    elif isinstance(x, (list, tuple)):
+        for y in x:
+            _walk(y, out)
+    elif isinstance(x, dict):
+        for y in x.values():
+            _walk(y, out)
 
 
 @dataclass(frozen=True)
@@ -117,8 +127,13 @@ class TensorMeta:
 
 def skeleton(x, param_ids=frozenset()):
     """``x`` with every tensor replaced by a :class:`TensorMeta` (lists, tuples, dicts kept)."""
+    t = type(x)
+    if t in _TENSOR:
+        return TensorMeta(tuple(x.shape), id(x) in param_ids)
+    if t in _ATOMS:
+        return x
     if isinstance(x, torch.Tensor):
-        return TensorMeta(tuple(int(s) for s in x.shape), id(x) in param_ids)
+        return TensorMeta(tuple(x.shape), id(x) in param_ids)
     if isinstance(x, (list, tuple)):
         return [skeleton(v, param_ids) for v in x] if isinstance(x, list) else tuple(skeleton(v, param_ids) for v in x)
     if isinstance(x, dict):
@@ -238,6 +253,9 @@ def _wrap_sizes(out):
 
 def _live_muls(x, into: set) -> None:
     """Add the multiplications behind every traced size in ``x`` (arguments of a call)."""
+    t = type(x)
+    if t in _TENSOR or t in _ATOMS:
+        return
     if isinstance(x, _Traced):
         into |= x.muls
     elif isinstance(x, (list, tuple)):
@@ -251,7 +269,7 @@ def _live_muls(x, into: set) -> None:
             _live_muls(v, into)
 
 
-@dataclass
+@dataclass(frozen=True)
 class AtenOp:
     """One dispatched aten op under a functional call, priced by costcalc's rules."""
 
@@ -355,6 +373,8 @@ class Event:
     args: tuple = ()  # functions: the call's arguments as skeleton() writes them
     kwargs: dict = field(default_factory=dict)
     out: object = None  # functions: the output as skeleton() writes it
+    scratch: int = 0  # functions: elements made and dropped inside the call, at its peak (_Scratch)
+    shown_shape: tuple = ()  # the enclosing module's output, where the row stands for it (_module_output)
 
     @property
     def out_elems(self) -> int:
@@ -399,6 +419,8 @@ class Profile:
     tree: dict = field(default_factory=dict)  # module name -> child names (a shared child in each)
     shape_muls: int = 0  # multiplications on tensor sizes a jit trace keeps (see ShapeInt)
     shape_muls_assumed: int = 0  # of which follow a math.ceil / floor (see _Traced)
+    built_on: str = ""  # where the model was built, when the caller says: 'meta' or 'cpu'
+    built_note: str = ""  # and the line the CLI prints about it
 
     @property
     def rows(self) -> list:
@@ -406,16 +428,49 @@ class Profile:
         return [e for e in self.events if e.source == "module" or not e.in_rule_leaf]
 
 
+_ATTRS = ("affine", "in_features", "out_features", "groups", "kernel_size", "stride", "padding",
+          "count_include_pad", "in_channels", "out_channels", "output_size")
+_MISSING = object()
+
+
+def _attr(m: nn.Module, k: str):
+    """``getattr(m, k)``, or _MISSING where ``hasattr`` is false; without nn.Module.__getattr__
+    raising for each absent name (the common case) where the class keeps the default one."""
+    d = m.__dict__
+    if k in d and not hasattr(type(m), k):
+        return d[k]
+    if type(m).__getattr__ is not nn.Module.__getattr__ or hasattr(type(m), k):
+        return getattr(m, k) if hasattr(m, k) else _MISSING
+    for store in ("_parameters", "_buffers", "_modules"):
+        if k in d[store]:
+            return d[store][k]
+    return _MISSING
+
+
 def _module_attrs(m: nn.Module) -> dict:
     d = {}
-    for k in ("affine", "in_features", "out_features", "groups", "kernel_size", "stride",
-              "padding", "count_include_pad", "in_channels", "out_channels", "output_size"):
-        if hasattr(m, k):
-            d[k] = getattr(m, k)
-    if hasattr(m, "bias") and not isinstance(getattr(m, "bias"), bool):
-        d["has_bias"] = m.bias is not None
+    for k in _ATTRS:
+        v = _attr(m, k)
+        if v is not _MISSING:
+            d[k] = v
+    bias = _attr(m, "bias")
+    if bias is not _MISSING and not isinstance(bias, bool):
+        d["has_bias"] = bias is not None
     d["training"] = m.training
     return d
+
+
+def _own_elems(m: nn.Module) -> int:
+    """Elements of the module's own parameters plus its own buffers, each counted once
+    (``parameters(recurse=False)`` and ``buffers(recurse=False)``)."""
+    n = 0
+    for store in (m._parameters, m._buffers):
+        seen = set()
+        for t in store.values():
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                n += t.numel()
+    return n
 
 
 _KIND_CATEGORY = {"conv2d": "conv", "conv_transpose2d": "conv", "linear": "linear",
@@ -425,11 +480,27 @@ _KIND_CATEGORY = {"conv2d": "conv", "conv_transpose2d": "conv", "linear": "linea
 
 
 class _Hooks(HookCounter):
-    """HookCounter that also hands each record to the profiler with the facts it needs."""
+    """HookCounter that also hands each record to the profiler with the facts it needs. On the
+    modules the profiler watches through its global hooks it registers nothing: it keeps each
+    leaf's hook (``leaf_hooks``) and mark (``marks``) for the profiler to call."""
 
     def __init__(self, model, profiler):
-        super().__init__(model)
+        super().__init__(model, modules=profiler.modules)
         self._profiler = profiler
+        self.leaf_hooks: dict[int, object] = {}
+        self.marks: dict[int, object] = {}
+
+    def _watch_unsupported(self, name, module):
+        if id(module) in self._profiler._global:
+            self.marks[id(module)] = self._mark(name)
+        else:
+            super()._watch_unsupported(name, module)
+
+    def _watch(self, name, module, handler):
+        if id(module) in self._profiler._global:
+            self.leaf_hooks[id(module)] = self._hook(name, handler)
+        else:
+            super()._watch(name, module, handler)
 
     def _hook(self, name, handler):
         base = super()._hook(name, handler)
@@ -455,12 +526,16 @@ class _Functions(TorchFunctionMode):
         if kwargs:
             _live_muls(kwargs, self.p.live_muls)
         self.p._syntax = _call_syntax(sys._getframe(1))
+        stack = self.p._stack
+        scratch = None if stack and stack[-1] in self.p._rule_leaves else _Scratch()  # rows only
         self.p._open.append([])
+        self.p._scratch.append(scratch)
         try:
             out = func(*args, **kwargs)
         finally:
             aten = self.p._open.pop()
-        self.p._function_event(func, args, kwargs, out, aten)
+            self.p._scratch.pop()
+        self.p._function_event(func, args, kwargs, out, aten, scratch)
         if func in _SHAPE_FUNCS or func == _SHAPE_GET:
             out = _wrap_sizes(out)
         return out
@@ -476,11 +551,22 @@ def _call_syntax(frame) -> str:
     torch reports ``a + b`` and ``a.add(b)`` as the same function; tools that patch
     ``Tensor.add`` (ptflops) count only the second, so the profile keeps the difference.
     """
+    code, at = frame.f_code, frame.f_lasti
     try:
-        op = dis.opname[frame.f_code.co_code[frame.f_lasti]]
+        return _SYNTAX[code, at]
+    except KeyError:
+        pass
+    try:  # co_code is a fresh copy of the bytecode each time it is read: once per call site
+        op = dis.opname[code.co_code[at]]
     except Exception:
-        return "call"
-    return "operator" if op in _OPERATOR_OPS else "call"
+        op = ""
+    if len(_SYNTAX) > 100_000:  # functions made on the fly: keep the table bounded
+        _SYNTAX.clear()
+    out = _SYNTAX[code, at] = "operator" if op in _OPERATOR_OPS else "call"
+    return out
+
+
+_SYNTAX: dict = {}  # (code object, instruction offset) -> 'operator' | 'call'
 
 
 class _Aten(TorchDispatchMode):
@@ -490,28 +576,126 @@ class _Aten(TorchDispatchMode):
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        if self.p.replay:
+            out, entry = _replay.run(func, args, kwargs)
+        else:
+            out, entry = func(*args, **kwargs), None
         if self.p._internal:
             return out
-        with self.p.internal():
-            op = price_aten(func, args, kwargs, out)
+        if entry is not None and entry[1] is not None:
+            op = entry[1]
+        else:  # inside a dispatch both modes are off: the flag is enough
+            self.p._internal = True
+            try:
+                op = price_aten(func, args, kwargs, out)
+            finally:
+                self.p._internal = False
+            if entry is not None:
+                entry[1] = op
         if self.p._open:
             self.p._open[-1].append(op)
+            scratch = self.p._scratch[-1]
+            if scratch is not None:
+                self.p._internal = True
+                try:
+                    scratch.made(func, args, kwargs, out)
+                finally:
+                    self.p._internal = False
         else:
             self.p._loose.append(op)
         return out
 
 
-class Profiler:
-    """``with Profiler(model) as p: model(x)``; then :meth:`result`. State lives here only."""
+class _Scratch:
+    """The elements a functional call materialises inside itself, at their peak: each aten op's
+    output in new storage (not a view of, or in place on, one of the op's arguments) is alive
+    until every tensor on that storage is gone. An attention call's score matrix and its softmax
+    are two such tensors (nn.MultiheadAttention, F.scaled_dot_product_attention on meta's math
+    path); the call's own output, counted by the row, is taken off in :meth:`beyond`."""
 
-    def __init__(self, model: nn.Module):
+    __slots__ = ("alive", "peak")
+
+    def __init__(self):
+        self.alive: dict[int, tuple] = {}  # storage -> (elements, [weakrefs of its tensors])
+        self.peak = 0
+
+    def made(self, func, args, kwargs, out) -> None:
+        outs = (out,) if type(out) in _TENSOR else _tensors(out)
+        if not outs:
+            return
+        # an op whose schema says its outputs alias nothing makes new storage (most ops)
+        theirs = () if _replay._kind(func) == "new" else {_storage(t) for t in _tensors(args, kwargs)}
+        for t in outs:
+            key = _storage(t)
+            if key is None:
+                continue
+            held = self.alive.get(key)
+            if key in theirs:  # a view of (or in place on) an argument: made here only if it was
+                if held is not None:
+                    held[1].append(weakref.ref(t))  # it keeps that storage alive
+                continue
+            if held is None or not any(r() is not None for r in held[1]):  # new (an address reused)
+                self.alive[key] = held = (t.untyped_storage().nbytes() // max(t.element_size(), 1), [])
+            held[1].append(weakref.ref(t))
+        live = 0
+        for key in list(self.alive):
+            n, refs = self.alive[key]
+            if any(r() is not None for r in refs):
+                live += n
+            else:
+                del self.alive[key]
+        self.peak = max(self.peak, live)
+
+    def beyond(self, outputs) -> int:
+        """Elements the call held at its peak beyond its own outputs' (0 when it made none)."""
+        mine = sum(self.alive[k][0] for k in {_storage(t) for t in outputs} if k in self.alive)
+        return max(0, self.peak - mine)
+
+
+def _storage(t):
+    try:
+        return t.untyped_storage()._cdata
+    except Exception:  # a tensor subclass with no storage of its own
+        return None
+
+
+class _Internal(_replay.untraced):
+    """The profiler's own code runs with ``_internal`` set and neither mode on (nothing it does
+    is recorded, and reading a tensor's shape costs no Python dispatch)."""
+
+    __slots__ = ("p", "before")
+
+    def __init__(self, p):
+        self.p = p
+
+    def __enter__(self):
+        self.before, self.p._internal = self.p._internal, True
+        super().__enter__()
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        self.p._internal = self.before
+
+
+class Profiler:
+    """``with Profiler(model) as p: model(x)``; then :meth:`result`. State lives here only.
+
+    ``replay`` (on by default) replays standard layers' forwards on meta from records of
+    identical calls instead of running torch's meta kernels again (:mod:`.replay`)."""
+
+    def __init__(self, model: nn.Module, replay: bool = True, modules: list | None = None):
         self.model = model
+        self.replay = replay
+        self.modules = list(model.named_modules()) if modules is None else modules
+        self._replaying: list = []  # (module, the forward installed on it)
         self.events: list[Event] = []
         self._open: list[list] = []
+        self._scratch: list = []  # _Scratch of each open functional call (None inside counted leaves)
         self._loose: list = []
         self._stack: list[str] = []
+        self._starts: list[int] = []  # len(self.events) when each module on the stack began
         self._rule_leaves: set[str] = set()
+        self._global: dict[int, str] = {}  # id(module) -> name, for the modules the global hooks watch
         self._handles: list = []
         self._keep: dict[int, torch.Tensor] = {}  # strong refs: ids stay unique during the pass
         self._param_ids: set[int] = set()
@@ -521,27 +705,36 @@ class Profiler:
         self._ncalls: dict[str, int] = {}
         self.live_muls: set[int] = set()
 
-    @contextlib.contextmanager
-    def internal(self):
+    def internal(self) -> "_Internal":
         """costcalc's own code inside the forward pass: its torch calls are not the model's."""
-        before, self._internal = self._internal, True
-        try:
-            yield
-        finally:
-            self._internal = before
+        return _Internal(self)
 
     def _tid(self, t: torch.Tensor) -> int:
         self._keep.setdefault(id(t), t)
         return id(t)
 
     def __enter__(self) -> "Profiler":
-        self._param_ids = {id(p) for p in self.model.parameters()} | {id(b) for b in self.model.buffers()}
+        self._param_ids = {id(t) for _, m in self.modules for store in (m._parameters, m._buffers)
+                           for t in store.values() if t is not None}
+        # Modules with no forward hook of their own are watched by one global pre-hook and one
+        # global hook (torch runs global hooks first: for these the order is what per-module
+        # registration gives). A module with hooks of its own (a pruning mask's) gets the
+        # profiler's after its own, as registering on it does.
+        self._global = {id(m): n for n, m in self.modules if not m._forward_pre_hooks and not m._forward_hooks}
         self.hooks = _Hooks(self.model, self).__enter__()
-        self._rule_leaves = {n for n, m in self.model.named_modules()
-                             if is_leaf(m) and n not in self.hooks.unsupported}
-        for name, m in self.model.named_modules():
-            self._handles.append(m.register_forward_pre_hook(self._push(name)))
-            self._handles.append(m.register_forward_hook(self._pop(name), with_kwargs=True, always_call=True))
+        self._rule_leaves = {n for n, m in self.modules if is_leaf(m) and n not in self.hooks.unsupported}
+        for name, m in self.modules:
+            if id(m) not in self._global:
+                self._handles.append(m.register_forward_pre_hook(self._push(name)))
+                self._handles.append(m.register_forward_hook(self._pop(name), with_kwargs=True, always_call=True))
+        self._handles.append(register_module_forward_pre_hook(self._global_pre))
+        self._handles.append(register_module_forward_hook(self._global_post, with_kwargs=True, always_call=True))
+        if self.replay:
+            for name, m in self.modules:
+                if name in self._rule_leaves and "forward" not in m.__dict__:
+                    forward = self._replayed(m, m.forward, (0, 0) if id(m) in self._global else (1, 2))
+                    m.__dict__["forward"] = forward
+                    self._replaying.append((m, forward))
         self._fmode, self._amode = _Functions(self), _Aten(self)
         self._fmode.__enter__()
         self._amode.__enter__()
@@ -553,33 +746,133 @@ class Profiler:
         for h in self._handles:
             h.remove()
         self._handles.clear()
+        for m, forward in self._replaying:
+            if m.__dict__.get("forward") is forward:
+                del m.__dict__["forward"]
+        self._replaying.clear()
         self.hooks.__exit__(*exc)
+
+    def _replayed(self, module: nn.Module, real, own: tuple):
+        """``module``'s forward, replayed from a record where :mod:`.replay` has one. ``own``: the
+        numbers of forward pre-hooks and hooks the profiler put on the module itself."""
+        d = module.__dict__
+
+        def forward(*args, **kwargs):
+            # no hook but the profiler's (per module: its push; the hook counter's and its pop)
+            if kwargs or self._open or self._internal or not self._stack \
+                    or (len(d["_forward_pre_hooks"]), len(d["_forward_hooks"])) != own \
+                    or d["_backward_hooks"] or d["_backward_pre_hooks"]:
+                return real(*args, **kwargs)
+            with _replay.untraced():
+                key = _replay.key(module, args, self._param_ids)
+            if key is None:
+                return real(*args)
+            inputs = _replay.tensors(module, args)
+            record = _replay.lookup(key)
+            if record is not None:
+                return self._replay_events(record, inputs)
+            n, loose, muls = len(self.events), len(self._loose), len(self.live_muls)
+            out = real(*args)
+            if len(self._loose) == loose and len(self.live_muls) == muls:
+                with _replay.untraced():
+                    record = _replay.make(self.events[n:], tuple(self._stack), self._stack[-1], inputs, out)
+                if record is not None:
+                    _replay.store(key, record)
+            return out
+
+        return forward
+
+    def _replay_events(self, record, inputs):
+        stack, where = tuple(self._stack), self._stack[-1]
+        for t, short, reads in record.events:
+            self.events.append(Event(
+                f"{where}:{short}", "function", t.op, t.category, list(t.in_shapes), t.out_shape,
+                macs=t.macs, bias_ops=t.bias_ops, ops=t.ops, flops=t.flops, params=t.params,
+                param_elems=t.param_elems, stack=stack, in_rule_leaf=True, aten=list(t.aten),
+                attrs=dict(t.attrs), in_params=list(t.in_params), reads=[id(inputs[i]) for i in reads],
+                args=t.args, kwargs=dict(t.kwargs), out=t.out))
+        return _replay.output(record, inputs)
 
     def _push(self, name):
         def pre(module, inputs):
             self._stack.append(name)
+            self._starts.append(len(self.events))
 
         return pre
 
     def _pop(self, name):
         def post(module, args, kwargs, output):
-            if self._stack and self._stack[-1] == name:
-                self._stack.pop()
-            with self.internal():
-                k = self._ncalls[name] = self._ncalls.get(name, 0) + 1
-                ids = self._param_ids
-                self.calls.append(ModuleCall(name if k == 1 else f"{name}#{k}", module, skeleton(args, ids),
-                                             skeleton(kwargs, ids), skeleton(output, ids), tuple(self._stack)))
+            self._popped(name, module, args, kwargs, output)
 
         return post
+
+    def _popped(self, name, module, args, kwargs, output):
+        if self._stack and self._stack[-1] == name:
+            self._stack.pop()
+            start = self._starts.pop()
+        else:
+            start = None
+        with self.internal():
+            if start is not None and name not in self._rule_leaves:
+                self._module_output(start, output)
+            k = self._ncalls[name] = self._ncalls.get(name, 0) + 1
+            ids = self._param_ids
+            self.calls.append(ModuleCall(name if k == 1 else f"{name}#{k}", module, skeleton(args, ids),
+                                         skeleton(kwargs, ids), skeleton(output, ids), tuple(self._stack)))
+
+    def _global_pre(self, module, args):
+        name = self._global.get(id(module))
+        if name is None:  # not this model's, or watched by hooks of its own
+            return
+        mark = self.hooks.marks.get(id(module))
+        if mark is not None:
+            mark(module, args)
+        self._stack.append(name)
+        self._starts.append(len(self.events))
+
+    def _module_output(self, start: int, output) -> None:
+        """A module whose one counted row is a functional call, its output then only reshaped
+        (nn.MultiheadAttention with batch_first: F.multi_head_attention_forward, then a
+        transpose): the row is shown with the module's output shape (``Event.shown_shape``)."""
+        row, chain = None, []
+        for e in itertools.islice(self.events, start, None):
+            if e.source == "function" and e.in_rule_leaf:
+                continue
+            if e.category != "free":
+                if row is not None or e.source == "module":
+                    return
+                row = e
+            elif row is not None:
+                chain.append(e)
+        ys = _tensors(output) if row is not None and chain and row.out_ids else ()
+        if not ys:
+            return
+        t, y = row.out_ids[0], ys[0]
+        for e in chain:  # views of the row's output, each of the one before
+            if e.in_ids and e.in_ids[0] == t and e.out_ids:
+                t = e.out_ids[0]
+        if t == id(y) and tuple(y.shape) != row.out_shape:
+            row.shown_shape = tuple(y.shape)
+
+    def _global_post(self, module, args, *rest):
+        name = self._global.get(id(module))
+        if name is None:
+            return
+        if len(rest) == 2:  # the forward returned: (kwargs, output)
+            kwargs, output = rest
+            hook = self.hooks.leaf_hooks.get(id(module))
+            if hook is not None:  # the hook counter's, as _with_kwargs hands it the inputs
+                hook(module, args + tuple(kwargs.values()) if kwargs else args, output)
+        else:  # the forward raised: torch calls an always_call global hook with (args, output)
+            kwargs, output = {}, rest[0]
+        self._popped(name, module, args, kwargs, output)
 
     def _module_event(self, rec, module, inputs, output):
         c = rec.cost
         xs = _tensors(inputs)
         ys = _tensors(output)
         params = c.params + c.bias + c.bn_affine
-        elems = sum(p.numel() for p in module.parameters(recurse=False))
-        elems += sum(b.numel() for b in module.buffers(recurse=False))
+        elems = _own_elems(module)
         self.events.append(Event(
             rec.name, "module", rec.module_type, _category(c.kind, rec.module_type),
             [tuple(x.shape) for x in xs], tuple(ys[0].shape) if ys else (),
@@ -588,33 +881,62 @@ class Profiler:
             attrs=_module_attrs(module), in_ids=[self._tid(x) for x in xs],
             out_ids=[self._tid(y) for y in ys], in_params=[False] * len(xs)))
 
-    def _function_event(self, func, args, kwargs, out, aten):
+    def _function_event(self, func, args, kwargs, out, aten, scratch=None):
         syntax = self._syntax
-        try:
-            fname = resolve_name(func) or getattr(func, "__name__", str(func))
-        except Exception:
-            fname = getattr(func, "__name__", str(func))
+        fname, short = _function_name(func)
         xs = _tensors(args, kwargs)
         ys = _tensors(out)
-        inside = bool(self._stack) and self._stack[-1] in self._rule_leaves
-        cats = [a.category for a in aten if a.category not in ("free", "unknown")]
-        cat = max(set(cats), key=lambda c: (c in ("conv", "linear"), cats.count(c))) if cats else (
-            "unknown" if any(a.category == "unknown" for a in aten) else "free")
-        is_param = [id(x) in self._param_ids for x in xs]
-        where = self._stack[-1] if self._stack else ""
-        short = fname.replace("torch.nn.functional.", "F.").replace("torch.Tensor.", "Tensor.")
+        stack = self._stack
+        inside = bool(stack) and stack[-1] in self._rule_leaves
+        macs = bias_ops = ops = flops = 0
+        if aten:
+            cats = [a.category for a in aten if a.category not in ("free", "unknown")]
+            cat = max(set(cats), key=lambda c: (c in ("conv", "linear"), cats.count(c))) if cats else (
+                "unknown" if any(a.category == "unknown" for a in aten) else "free")
+            for a in aten:
+                macs, bias_ops, ops, flops = macs + a.macs, bias_ops + a.bias_ops, ops + a.ops, flops + a.flops
+        else:
+            cat = "free"
         ids = self._param_ids
+        is_param = [id(x) in ids for x in xs]
+        where = stack[-1] if stack else ""
         self.events.append(Event(
             f"{where}:{short}" if where else short, "function", fname, cat,
             [tuple(x.shape) for x in xs], tuple(ys[0].shape) if ys else (),
-            macs=sum(a.macs for a in aten), bias_ops=sum(a.bias_ops for a in aten),
-            ops=sum(a.ops for a in aten), flops=sum(a.flops for a in aten),
+            macs=macs, bias_ops=bias_ops, ops=ops, flops=flops,
             param_elems=sum(x.numel() for x, p in zip(xs, is_param) if p),
-            stack=tuple(self._stack), in_rule_leaf=inside, aten=list(aten),
+            stack=tuple(stack), in_rule_leaf=inside, aten=list(aten),
             attrs={"func": func, "syntax": syntax}, in_ids=[] if inside else [self._tid(x) for x in xs],
             out_ids=[] if inside else [self._tid(y) for y in ys], in_params=is_param,
+            scratch=scratch.beyond(ys) if scratch is not None and not inside else 0,
             reads=[id(x) for x in xs] if inside else [],
             args=skeleton(tuple(args), ids), kwargs=skeleton(kwargs, ids), out=skeleton(out, ids)))
+
+
+_NAMES: dict = {}  # torch function -> (its name as resolve_name writes it, the short form)
+
+
+def _function_name(func) -> tuple[str, str]:
+    try:
+        return _NAMES[func]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable callable
+        return _names(func)
+    names = _NAMES[func] = _names(func)
+    return names
+
+
+def _names(func) -> tuple[str, str]:
+    fname = _resolve(func)
+    return fname, fname.replace("torch.nn.functional.", "F.").replace("torch.Tensor.", "Tensor.")
+
+
+def _resolve(func) -> str:
+    try:
+        return resolve_name(func) or getattr(func, "__name__", str(func))
+    except Exception:
+        return getattr(func, "__name__", str(func))
 
 
 def _category(kind: str, module_type: str) -> str:
@@ -623,21 +945,51 @@ def _category(kind: str, module_type: str) -> str:
     return _KIND_CATEGORY.get(kind, "other")
 
 
-def profile_model(model: nn.Module, input_shape: tuple, device: str = "meta",
-                  label: str = "") -> Profile:
-    """One forward pass of ``model`` on an empty input under hooks and both modes."""
+def profile_model(model: "nn.Module | str", input_shape: tuple | None = None, device: str = "meta",
+                  label: str = "", *, replay: bool = True) -> Profile:
+    """One forward pass of ``model`` on an empty input under hooks and both modes.
+
+    ``model`` is an ``nn.Module`` or a TARGET (a string such as ``"torchvision:resnet50"``, a
+    registered architecture or ``"file.py:build"``, or a parsed ``Target``), built fresh here: on meta for a meta count, where its
+    construction allows (:func:`costcalc.profile.target.build`; ``Profile.built_on`` says where).
+    ``input_shape`` defaults to a registered architecture's or spec file's own side (as
+    ``costcalc model`` counts it), else 1,3,224,224 (:func:`costcalc.profile.target.default_input`).
+    ``replay=False`` runs every layer's forward (see :class:`Profiler`); the profile is the same."""
     if device not in ("meta", "cpu", "cuda"):
         raise CostcalcError(f"--device must be meta, cpu or cuda, got {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         raise CostcalcError("--device cuda: no CUDA device is available")
-    try:
-        model = model.to(device)
-    except NotImplementedError:  # built on meta: materialise empty weights on the target
-        model = model.to_empty(device=device)
+    with gcpause.paused():
+        from .target import DEFAULT_INPUT, Built, build, default_input, load_model, parse_target
+
+        if isinstance(model, nn.Module):
+            return _profile(model, input_shape or DEFAULT_INPUT, device, label, replay)
+        t = parse_target(model) if isinstance(model, str) else model
+        input_shape = input_shape or default_input(t)
+        resolution = input_shape[-1] if t.kind == "arch" else None
+        if device == "meta":
+            built = build(t, resolution=resolution)
+        else:
+            built = Built(load_model(t, resolution=resolution), "meta" if t.kind == "arch" else "cpu")
+        p = _profile(built.model, input_shape, device, label or t.label, replay)
+        p.built_on, p.built_note = built.device, built.note if device == "meta" else ""
+        return p
+
+
+def _profile(model, input_shape, device, label, replay) -> Profile:
+    modules = list(model.named_modules())
+    tensors = [t for _, m in modules for store in (m._parameters, m._buffers) for t in store.values()
+               if t is not None]
+    if device != "meta" or not all(t.is_meta for t in tensors):
+        try:
+            model = model.to(device)
+        except NotImplementedError:  # built on meta: materialise empty weights on the target
+            model = model.to_empty(device=device)
+        modules = list(model.named_modules())
     model.eval()
     x = torch.zeros(input_shape, device=device) if device != "meta" else torch.empty(input_shape, device="meta")
     try:
-        with torch.no_grad(), Profiler(model) as p:
+        with torch.no_grad(), Profiler(model, replay, modules) as p:
             p._tid(x)
             y = model(x)
     except CostcalcError:
@@ -664,12 +1016,19 @@ def profile_model(model: nn.Module, input_shape: tuple, device: str = "meta",
             if id(t) not in p._param_ids:
                 elems[tid] = t.numel()
     elems[id(x)] = x.numel()
-    total_params = sum(q.numel() for q in model.parameters())
-    names = {id(m): n for n, m in model.named_modules()}
-    tree = {n: [names[id(c)] for c in m._modules.values() if c is not None] for n, m in model.named_modules()}
+    modules = list(model.named_modules())  # as the forward left them (a lazy layer may have changed)
+    seen: set[int] = set()
+    total_params = 0
+    for _, m in modules:  # model.parameters(): each parameter once
+        for q in m._parameters.values():
+            if q is not None and id(q) not in seen:
+                seen.add(id(q))
+                total_params += q.numel()
+    names = {id(m): n for n, m in modules}
+    tree = {n: [names[id(c)] for c in m._modules.values() if c is not None] for n, m in modules}
     _live_muls(y, p.live_muls)  # sizes the model returns are outputs of the trace
     return Profile(label or type(model).__name__, tuple(input_shape), p.events,
                    dict(p.hooks.unsupported), unattributed, total_params, elems, id(x),
                    tuple(id(t) for t in _tensors(y)),
-                   {n: type(m) for n, m in model.named_modules()}, p.calls, tree, len(p.live_muls),
+                   {n: type(m) for n, m in modules}, p.calls, tree, len(p.live_muls),
                    len(p.live_muls & _ASSUMED))

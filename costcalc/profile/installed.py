@@ -124,6 +124,14 @@ def run(tool: str, build: Callable[[], nn.Module], input_shape: tuple, device: s
     return out
 
 
+def _integral(total):
+    """A tool's float total that is a whole number (thop's, fvcore's) as an int: 99,790,858, not
+    99790858.0, in every table and JSON file."""
+    if isinstance(total, float) and total.is_integer():
+        return int(total)
+    return total
+
+
 def _run(tool, mod, build, input_shape, where) -> Outcome:
     out = Outcome(tool, version(tool), device=where)
     logging.disable(logging.CRITICAL)
@@ -133,7 +141,7 @@ def _run(tool, mod, build, input_shape, where) -> Outcome:
             warnings.simplefilter("ignore")
             model = on_device(build(), where).eval()
             x = torch.zeros(input_shape, device=where)
-            out.total = _RUN[tool](mod, model, x)
+            out.total = _integral(_RUN[tool](mod, model, x))
     except Exception as e:  # the tool's own failure on this model, reported in one line
         out.error = f"fails: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:160]
     finally:

@@ -3,8 +3,9 @@
 Bytes moved = parameters read + activations read + activations written, at ``dtype`` bytes each
 (the roofline model's traffic with no cache reuse). Peak activation memory: run the rows in
 order; a tensor is live from the row that writes it to the last row that reads it (the model
-output to the end); the peak is the largest sum of live tensors. View-only rows (flatten,
-reshape) alias their input and add nothing.
+output to the end); the peak is the largest sum of live tensors, plus, at a functional call, what
+the call makes and drops inside itself at its own peak (``Event.scratch``: the score matrix and
+softmax of an attention call). View-only rows (flatten, reshape) alias their input and add nothing.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def peak_activation(p: Profile, dtype: str = "float32") -> tuple[int, str]:
     peak, where = 0, ""
     for i, e in enumerate(rows):
         live = sum(p.tensor_elems.get(t, 0) for t, s in born.items() if s <= i <= last.get(t, s))
+        live += getattr(e, "scratch", 0)  # what the call makes and drops inside itself (attention scores)
         if live > peak:
             peak, where = live, e.name
     return peak * b, where

@@ -201,6 +201,6 @@ def roofline(p: Profile, machine: Machine, dtype: str = "float32") -> Roofline:
             skipped_bytes += m.moved
             continue
         kind, kernel, groups = classify(e)
-        layers.append(RooflineLayer(e.name, e.op, kind, kernel, groups, tuple(e.out_shape), int(e.macs),
+        layers.append(RooflineLayer(e.name, e.op, kind, kernel, groups, tuple(getattr(e, "shown_shape", ()) or e.out_shape), int(e.macs),
                                     m.param_bytes, m.in_bytes, m.out_bytes))
     return Roofline(p.label, tuple(p.input_shape), dtype, machine, layers, skipped, skipped_bytes)

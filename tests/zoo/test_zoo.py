@@ -40,6 +40,21 @@ def test_costcalc_attributes_every_op(model):
     assert 2 * r["paper"].total == r["flops"].total
 
 
+@pytest.mark.parametrize("model", ZOO)
+def test_profile_speedups_change_nothing(model):
+    """What ``costcalc profile`` counts — the model built on meta with its initialisers skipped,
+    layers and ops replayed from records (costcalc/profile/replay.py) — is, field by field, what
+    a plain meta build run through every kernel gives (tests/profile_facts.py)."""
+    from profile_facts import differences, facts
+    from zoo import SHAPE, build
+
+    from costcalc.profile.aten_ops import profile_model
+    from costcalc.profile.target import build as costcalc_build
+
+    plain = facts(profile_model(build(model), SHAPE, replay=False))
+    assert differences(plain, facts(profile_model(costcalc_build(model).model, SHAPE))) == []
+
+
 def test_readme_table_is_the_zoo():
     """The README's conformance table (written by zoo_table.py) lists this zoo and these tools."""
     from pathlib import Path

@@ -56,7 +56,7 @@ def _einsum(op):  # einsum_flop_jit: two named equations, else numpy's optimal p
     path = np.einsum_path(eq, *[np.zeros(s) for s in shapes], optimize="optimal")[1]
     for line in path.split("\n"):
         if "optimized flop" in line.lower():
-            return "linear", float(np.floor(float(line.split(":")[-1]) / 2))
+            return "linear", int(np.floor(float(line.split(":")[-1]) / 2))  # fvcore's float, whole
     return "linear", 0
 
 
