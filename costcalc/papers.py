@@ -221,22 +221,30 @@ def _cell(id, group, row, quantity, printed_text, published, value, shown, unit,
 def _model_cells() -> list[Cell]:
     out = []
     for p in P.ROWS:
-        m = resolve_build(p.model, p.alpha, p.resolution, p.build)
-        ctx = Ctx(m, p)
-        build = f", {BUILD_LABELS[p.build]}" if p.build else ""
-        setting = f"{p.model} α={p.alpha:g} @{p.resolution}{build}"
-        group = _group(p.source, p.table)
-        for quantity, text, unit, value, label in (
-                ("MACs", p.macs, p.macs_unit, m.macs, "MACs"),
-                ("params", p.params, p.params_unit, m.params(p.params_convention),
-                 CONVENTION_LABELS[p.params_convention])):
-            if text is None:
-                continue
-            suffix = {1e6: "M", 1e9: "G", 1: ""}[unit]
-            cid = f"{p.source}:{p.table}:{p.row}:{quantity}"
-            col = "GFLOPS (MACs)" if unit == 1e9 else label
-            out.append(_cell(cid, group, p.row, f"{label} — {setting}", text, f"{text}{suffix}", value,
-                             f"{value:,}", unit, f"{p.citation}, {col}", ctx))
+        out += row_cells(p)
+    return out
+
+
+def row_cells(p) -> list[Cell]:
+    """The MACs and params cells of one printed row (P.ROWS), classified: what `audit` reads
+    for a network figure, without building every table."""
+    out = []
+    m = resolve_build(p.model, p.alpha, p.resolution, p.build)
+    ctx = Ctx(m, p)
+    build = f", {BUILD_LABELS[p.build]}" if p.build else ""
+    setting = f"{p.model} α={p.alpha:g} @{p.resolution}{build}"
+    group = _group(p.source, p.table)
+    for quantity, text, unit, value, label in (
+            ("MACs", p.macs, p.macs_unit, m.macs, "MACs"),
+            ("params", p.params, p.params_unit, m.params(p.params_convention),
+             CONVENTION_LABELS[p.params_convention])):
+        if text is None:
+            continue
+        suffix = {1e6: "M", 1e9: "G", 1: ""}[unit]
+        cid = f"{p.source}:{p.table}:{p.row}:{quantity}"
+        col = "GFLOPS (MACs)" if unit == 1e9 else label
+        out.append(_cell(cid, group, p.row, f"{label} — {setting}", text, f"{text}{suffix}", value,
+                         f"{value:,}", unit, f"{p.citation}, {col}", ctx))
     return out
 
 

@@ -225,13 +225,14 @@ def test_a_worked_value_after_a_formula():
 
 
 def test_unverifiable_says_why():
-    a = audit_text("The depthwise layer costs $D_K^2 \\cdot X \\cdot Y$.\n\n"
+    # four undefined symbols for two roles: not every reading was tried, so nothing is proved
+    a = audit_text("The depthwise layer costs $D_K^2 \\cdot W \\cdot X \\cdot Y \\cdot Z$.\n\n"
                    "Depthwise separable layers cost 52.3 million mult-adds.\n\n"
                    "The network reaches 70.6% top-1 accuracy.\n")
     reasons = [(r.verdict, r.reason) for r in a.rows]
     assert reasons == [("unverifiable", "undefined"), ("unverifiable", "no-value"),
                        ("unverifiable", "accuracy")]
-    assert "'X', 'Y' are not defined" in a.rows[0].note
+    assert "'W', 'X', 'Y', 'Z' are not defined" in a.rows[0].note
     assert "needs Df" in a.rows[1].note
 
 

@@ -61,8 +61,8 @@ def compare(a, b, relation="=", left="yours", right="reference", tol=None, liter
 
     lits = tuple(tuple(x) for x in literals)
     return copy.copy(_compare(a, b, relation, left, right, tol, lits))
-from .parse import AUTO, Binding, ExpressionError, parse_chain, parse_let
-from .prose import (ALPHA_WORDS, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
+from .parse import AUTO, Binding, ExpressionError, normalize_name, parse_chain, parse_let
+from .prose import (ALPHA_WORDS, comparative, inverted, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
 
 MAX_ARTICLE_BYTES = 2_000_000
@@ -498,7 +498,7 @@ def _match_cached(expr, free, kname, values, large, flops) -> _Match:
                 if _screen(e, r) is None and _proved_zero(e - r) is not False:
                     return _Match(k, True, sub, r, "flops" if factor == 2 else
                                   ("stated" if spec else "exact"), spec=spec)
-                if large and ratio_like(e) and ratio_like(r) and asymptotic(e, r):
+                if large and (k.what == "ratio" or ratio_like(e) and ratio_like(r)) and asymptotic(e, r):
                     return _Match(k, True, sub, r, "asymptotic", spec=spec)
             if best is None:
                 best = sub
@@ -537,6 +537,11 @@ class _Formula:
         sources = art.sources(self.i, anchor, label, anchor_end)
         if head:  # the name the formula gives itself decides first (C_dw = …)
             sources.insert(0, Source("label", head, len(head)))
+        named = _NAMED_AFTER.match(words[anchor_end:anchor_end + 80])
+        if named:  # '… for the depthwise bit', '… for the 1x1 part'
+            part = re.sub(r"^1\s*[x×]\s*1$", "1x1 (pointwise)", named.group("k").strip())
+            if any(h.tag != "conv" for h in kind_hits(part)):
+                sources.insert(0, Source("label", part, len(part)))
         # what the words around it say, before reading it: placeholders need the kind
         first_guess = decide(sources)
         extra, unreadable = self.placeholders(first_guess)
@@ -578,7 +583,8 @@ class _Formula:
         if out_side:
             checked = [s for s in sides[1:] if not s.label]
             symbolic = [s for s in checked if s.expr.free_symbols]
-        cue = self.claims_cost(words, anchor, label + " " + " ".join(lab_sides))
+        cue = self.claims_cost(words, anchor, label + " " + " ".join(lab_sides)) or \
+            comparative(words[anchor_end:anchor_end + 60]) is not None  # 'R^2 times more expensive
         quantity_label = cue or (bool(lab_sides) and has(_COST_NOUN, " ".join(lab_sides)))
         if not out_side and worked is None and all(_atom(s) for s in checked) and not (
                 quantity_label and checked[0].expr.free_symbols):
@@ -594,12 +600,18 @@ class _Formula:
                 after = words[anchor:anchor + 40]
                 after = re.sub(r"^\s*⟨formula⟩", "", after) if span.how != "plain" else \
                     words[anchor + len(_unplace(span)) + 2:anchor + len(_unplace(span)) + 40]
-                if not re.match(r"\s*(?:" + _AFTER_NOUN + r")\b", after, re.I):
+                if not re.match(r"\s*(?:" + _AFTER_NOUN + r")\b", after, re.I) and not comparative(after):
                     return self.skip("notation")
             elif not cue and not _cost_shaped(e):
                 return self.skip("notation")
-        dimless = bool(symbolic) and ratio_like(symbolic[0].expr)
+        after_words = words[anchor_end:anchor_end + 60]
+        cmp = comparative(after_words)  # '$D_K^2$ times cheaper': a factor, so a ratio
+        dimless = bool(symbolic) and (ratio_like(symbolic[0].expr) or cmp is not None or (
+            has(r"\bratio\b", words[:anchor]) and sp.fraction(sp.cancel(symbolic[0].expr))[1].free_symbols))
         d = decide(sources, dimensionless=dimless)
+        if d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
+                inverted(words[:anchor], cmp):  # stated as standard / separable
+            d.kinds = [{"ratio": "inverse_ratio", "spatial_ratio": "spatial_inverse_ratio"}.get(x, x) for x in d.kinds]
         if out_side:
             d = Decision(["out_side"], "out_side", f"{sides[0].text.strip()} = … of the input side",
                          "formula", "macs")
@@ -660,13 +672,24 @@ class _Formula:
                     notes.append(f"no words in its sentence name its kind, and it is none of the "
                                  f"costs its section is about ({', '.join(K.KINDS[x].title for x in d.kinds)})")
                 elif fsym[0].free:
-                    verdict, reason = "unverifiable", "undefined"
                     undefined = ", ".join(f"'{nm.name(x)}'" for x in fsym[0].free)
-                    notes.append(f"{undefined} {'is' if len(fsym[0].free) == 1 else 'are'} not "
-                                 f"defined in the text, and no reading of "
-                                 f"{'it' if len(fsym[0].free) == 1 else 'them'} as a role makes it "
-                                 f"the {K.KINDS[kname].title} ({nm.pretty(display_form(K.reference(kname, SYM['alpha'] in fsym[0].expr.free_symbols, SYM['rho'] in fsym[0].expr.free_symbols), fsym[0].expr))}); "
-                                 f"bind {'it' if len(fsym[0].free) == 1 else 'them'} with --let")
+                    one = len(fsym[0].free) == 1
+                    ref_text = nm.pretty(display_form(K.reference(
+                        kname, SYM['alpha'] in fsym[0].expr.free_symbols,
+                        SYM['rho'] in fsym[0].expr.free_symbols), fsym[0].expr))
+                    if _every_reading_tried(fsym[0], kname):  # wrong whatever they stand for
+                        verdict = "not equal"
+                        notes.append(f"{undefined} {'is' if one else 'are'} not defined in the text, and "
+                                     f"the formula is wrong under every reading of {'it' if one else 'them'} "
+                                     f"as a role: the {K.KINDS[kname].title} is {ref_text}")
+                        row.truth = f"the {K.KINDS[kname].title} is {ref_text}"
+                    else:
+                        verdict, reason = "unverifiable", "undefined"
+                        notes.append(f"{undefined} {'is' if one else 'are'} not "
+                                     f"defined in the text, and no reading of "
+                                     f"{'it' if one else 'them'} as a role makes it "
+                                     f"the {K.KINDS[kname].title} ({ref_text}); "
+                                     f"bind {'it' if one else 'them'} with --let")
                 else:
                     verdict = "not equal"
                     m = _match(fsym[0].expr, (), kname, values, large, d.measure == "flops")
@@ -842,12 +865,19 @@ class _Formula:
         after = re.sub(r"^\s*⟨formula⟩", "", after)
         if has(_COST_NOUN, label):
             return True
+        if _SHAPE_BEFORE.search(before) and not re.match(r"\s*(?:[\w.-]{0,14}\s)?(?:" + _AFTER_NOUN + r")\b",
+                                                         after, re.I):
+            return False  # 'each depthwise filter is Dk x Dk x 1': a shape, not a cost
         if _CUES_BEFORE.search(before) and has(_COST_NOUN + "|" + "|".join(
                 p for _, p in [("", r"separable|depth[\s-]*wise|point[\s-]*wise|standard|"
                                     r"convolution|layer")]), before):
             return True
         if re.match(r"\s*(?:[\w.-]{0,14}\s)?(?:" + _AFTER_NOUN + r")\b", after, re.I):
             return True
+        if re.match(r"\s*(?:of|times)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?(?:cost|computation|"
+                    r"complexity|" + _AFTER_NOUN + r")\b", after, re.I):
+            return True  # '… gives 1/N + 1/K of the standard cost'
+
         if re.search(r"(?:ratio|reduction|cost|complexity|computation)\s+(?:\w+\s+){0,3}"
                      r"(?:is|becomes|of|equals|:)\s*$", before, re.I):
             return True
@@ -1013,6 +1043,25 @@ _KEEP_INPUT_SIDE = ("out_side", "transposed", "spatial_standard", "spatial_separ
                     "spatial_separable_per_output")
 
 
+_NAMED_AFTER = re.compile(r"\s*(?:(?:mult[\s-]*adds|MACs|multiplications|operations|ops)\s+)?(?:for|in|of)\s+"
+                         r"(?:the|a|an|its)\s+(?P<k>[\w\s×-]{2,30}?)\s+(?:bit|part|step|stage|pass|half|layer|"
+                         r"convolution|conv|one)s?\b", re.I)
+
+
+_SHAPE_BEFORE = re.compile(r"\b(?:filter|kernel|input|output|feature[\s-]*map|image|tensor|volume)s?\s+"
+                           r"(?:\w+\s+){0,2}?(?:is|are|has|have|of|becomes?|will be)\s+(?:a\s+|the\s+)?"
+                           r"(?:size\s+|shape\s+|dimensions?\s+)?(?:of\s+)?$", re.I)
+
+
+def _every_reading_tried(side: "_Side", kname: str) -> bool:
+    """Whether _match tried every reading of the side's undefined symbols as roles (so that
+    none fitting means the formula is wrong whatever they stand for)."""
+    e, free = side.expr, set(side.free)
+    ref = K.reference(K.KINDS[kname], SYM["alpha"] in e.free_symbols, SYM["rho"] in e.free_symbols)
+    targets = (essential(ref) - (e.free_symbols - free)) & set(SYM.values())
+    return 0 < len(free) <= 4 and len(free) <= len(targets)
+
+
 def _label_side_text(text: str) -> str:
     """'C_{\\mathrm{dw}} = …' -> 'C dw': the name a formula gives itself, as words."""
     m = re.match(r"\s*((?:\\text\{[^}]*\}|[A-Za-z]+)(?:_\{?\\?(?:mathrm|text|rm)?\{?[A-Za-z]+\}?\}?)?)\s*(?:=|\\approx)", text)
@@ -1085,11 +1134,21 @@ def _broken(i: int, l: Link, nm: Namer) -> str:
 
 def _sentence_text(art: _Article, i: int) -> str:
     s = art.doc.sentences[i]
-    t = s.reading().replace("\n", " ")
+    # emphasis markers go from the prose ('*Traditional convolution*'), never from a formula
+    # ('`k*k*c_in`', 'DK*DK*M'): a marker touches a word on one side only
+    pieces = s.flat.split(SPAN)
+    out = [_EMPHASIS.sub("", pieces[0])]
+    for sp_, piece in zip(s.spans, pieces[1:]):
+        out.append(" " + sp_.body + " ")
+        out.append(_EMPHASIS.sub("", piece))
+    t = "".join(out).replace("\n", " ")
     for name, (what, text) in [(n, r) for sp_ in s.spans for n, r in sp_.refs.items()]:
         if what in ("phrase", "label"):
             t = t.replace(name, text)
-    return _clip(re.sub(r"[*_]{1,3}", "", t), 300)
+    return _clip(t, 300)
+
+
+_EMPHASIS = re.compile(r"(?<![\w*])[*_]{1,3}(?=[^\s*_])|(?<=[^\s*_])[*_]{1,3}(?![\w*])|(?<![\w*])[*_]{1,3}(?![\w*])")
 
 
 _SEARCH_ORDER = ["standard", "depthwise", "pointwise", "separable", "grouped", "pointwise_grouped",
@@ -1190,7 +1249,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     before_num = clause[:clause.find(c.text)] if c.text in clause else clause
     bare = NUM.without_networks(before_num)  # 'full-convolution MobileNet' names a network
     layer_words = [h for h in kind_hits(bare) if h.tag not in ("conv", "ratio")]
-    net = _network_of(art, i, before_num, words, share=c.form == "percent")
+    net = _network_of(art, i, before_num, words, share=c.form == "percent", before=words[:anchor])
     if c.form == "count" and net and (c.unit == "layers" or (not layer_words and (
             NUM.networks(before_num) or c.lo >= 100_000))):
         return _network_row(row, c, net, words, art.roles_of(art.reader.values[i], i))
@@ -1200,7 +1259,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         return row
     if c.form == "percent" and net and has(r"\bof (?:the|its|all)?\s*(?:\w+\s+)?(?:mult[\s-]*adds?|"
                                             r"computation|macs|parameters|weights|flops)", clause) \
-            and has(r"\b(?:layers|convolutions|convs)\b", clause) and \
+            and has(r"\b(?:layers|convolutions|convs)\b|(?:fully[\s-]*connected|\bfc|classifier)\s+layer\b", clause) and \
             not has(r"standard|regular|compared|\bthan\b", clause):
         unit = "params" if has(r"param|weight", clause) else "macs"
         got = NUM.network_share(net, clause, unit, *_alpha_res(words, art.roles_of(art.reader.values[i], i)))
@@ -1254,6 +1313,23 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                 row.note = (f"the {k.title} needs {miss}, which the text does not give "
                             f"(per output value it is {NUM.shown(ev2.value, 'count')})")
                 return row
+    inv = False  # the claim states standard / separable
+    if c.form in ("factor", "fraction", "percent"):
+        cmp = comparative(" times" + flat[c.end:]) if c.form == "factor" else None
+        inv = inverted(flat[:c.start].replace(SPAN, " ⟨f⟩ "), cmp or ("cheap" if c.form == "factor" else None))
+    if ev.missing and not c.each:
+        # wrong whatever the missing size is: outside every value the quantity can take
+        quantity = _quantity(c.form, inv)
+        rng = NUM.value_range(expr, ev, quantity)
+        if rng is not None and NUM.outside(c, rng[0], rng[1]):
+            lo, hi, role = rng
+            span_ = ("from " + _value_text(lo, c.form) if lo is not None else "") + \
+                (" to " + _value_text(hi, c.form) if hi is not None else " up")
+            row.verdict = "not equal"
+            row.note = (f"{c.text} is wrong whatever {role} ({ROLE_DOC.get(role, role)}) is: the "
+                        f"{'standard / separable MACs' if inv and kname == 'ratio' else k.title} "
+                        f"lies {span_.strip().replace('from ', 'between ', 1).replace(' to ', ' and ', 1)}" + (f" (with {', '.join(ev.large)} → ∞)" if ev.large else ""))
+            return row
     if ev.missing or ev.value is None:
         miss = [m for m in ev.missing if m != "(unbounded)"]
         row.verdict, row.reason = "unverifiable", "no-value"
@@ -1265,7 +1341,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         return row
     true = ev.value
     form = c.form
-    if form == "factor":
+    if inv:
         if true == 0:
             return None
         true = 1 / true
@@ -1279,9 +1355,12 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
             return row
         true = true / c.each
     ok = NUM.agrees(true, c)
-    what = {"factor": "times fewer MACs (standard / separable)" if kname == "ratio" else
-            "times fewer MACs", "fraction": "of the cost", "percent": "of the cost",
-            "saving": "saved"}.get(form, k.title)
+    what = {"factor": ("times fewer MACs (standard / separable)" if inv else
+                       "times the MACs (separable / standard)") if kname == "ratio" else
+            ("times fewer MACs" if inv else "times the MACs"),
+            "fraction": "of the cost", "percent": "of the cost", "saving": "saved"}.get(form, k.title)
+    if inv and form in ("fraction", "percent"):
+        what = "standard / separable" if kname == "ratio" else "full / separable"
     at = ", ".join(f"{r}={_plain(v)}" for r, v in sorted(ev.at.items()))
     extra = []
     if ev.defaulted:
@@ -1292,7 +1371,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                                                         else "not given: read as large") + ")")
     cond = ", ".join(x for x in ([at] if at else []) + extra)
     true_text = _value_text(true, form)
-    quantity = _quantity(form, c)
+    quantity = _quantity(form, inv)
     # the size from which it holds (one large role), for factor/fraction claims
     thr = ""
     if ev.large and form in ("factor", "fraction", "percent", "saving"):
@@ -1365,8 +1444,8 @@ def _claim_kind(d: Decision, c: NUM.NumClaim, clause: str, before: str) -> str |
     return kname
 
 
-def _quantity(form: str, c: NUM.NumClaim):
-    if form == "factor":
+def _quantity(form: str, inv: bool):
+    if inv:
         return lambda e: 1 / e
     if form == "saving":
         return lambda e: 1 - e
@@ -1415,9 +1494,14 @@ def _value_text(v: Fraction, form: str) -> str:
     return f"{float(v):.4g}"
 
 
-def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = False) -> str | None:
-    """The network a whole-network number is about: named in its clause, or its sentence, or
+def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = False,
+                before: str = "") -> str | None:
+    """The network a whole-network number is about: the one its sentence names last before it,
+    not in contrast (see NUM.subject_network), or the first its clause or sentence names, or
     (for 'the network', 'the model', 'it') its heading or the article's title."""
+    net = NUM.subject_network(before) if before else None
+    if net is not None:
+        return net
     for text in (clause, words):
         nets = NUM.networks(text)
         if nets:
@@ -1464,8 +1548,12 @@ def _network_row(row: Row, c: NUM.NumClaim, name: str, clause: str, values: dict
         row.note = f"= {what}" + (" (within 5%)" if c.hedged else "")
         return row
     pub = NUM.published_figure(name, unit, alpha, res, c)
+    if pub is not None and pub[0] == "erratum":  # a figure costcalc's papers registry corrects
+        row.verdict = "not equal"
+        row.note = f"{c.text} is wrong: {what}; it repeats a published erratum ({pub[1]})"
+        return row
     if pub is not None:  # the paper's own (rounded or truncated) figure: say so, and why
-        row.note = f"= the published figure ({pub}); costcalc's exact count: {what}"
+        row.note = f"= the published figure ({pub[1]}); costcalc's exact count: {what}"
         return row
     row.verdict = "not equal"
     row.note = f"{c.text} is wrong: {what}"
@@ -1532,6 +1620,14 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
             parts.append(f"{why}: {shown}")
         notes.append(f"{len(skipped)} formula{'s' if len(skipped) != 1 else ''} not checked, "
                      f"not being claims — " + "; ".join(parts))
+    uses = set()
+    for n in art.name_uses():
+        uses.add(n)
+        try:
+            uses.add(normalize_name(n))
+        except ExpressionError:
+            pass
+    notes += EQ.unused_let(bound, uses, "no formula in the article has the symbol")
     blocks = [(b.line, b.end_line) for b in art.doc.blocks]
     return AuditResult(path, rows, notes, fmt, skipped, text, blocks)
 

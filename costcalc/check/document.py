@@ -169,6 +169,11 @@ def _mask_markdown(text: str, w: list) -> int:
             code += 1
         pos = end + 1
     s = "".join(w)
+    for m in re.finditer(r"<(sup|sub)>([^<>\n]{1,12})</\1>", s):  # k<sup>2</sup> -> k^2, D<sub>K</sub> -> D_K
+        _gone(w, m.start(), m.start(2))
+        w[m.start()] = "^" if m.group(1) == "sup" else "_"
+        _gone(w, m.end(2), m.end())
+    s = "".join(w)
     for pat in (r"<!--.*?-->", r"!\[[^\]\n]*\]\([^)\n]*\)", r"https?://\S+", r"</?[a-zA-Z][^>\n]*>"):
         for m in re.finditer(pat, s, flags=re.S):
             _blank(w, m.start(), m.end())
@@ -195,7 +200,7 @@ def _mask_latex(text: str, w: list) -> int:
         code += m.group(0).count("\n") + 1
         _blank(w, m.start(), m.end())
     s = "".join(w)
-    for pat in (r"\\(cite[pt]?|citep|citet|label|ref|autoref|cref|Cref|url|href|includegraphics"
+    for pat in (r"\\(cite[pt]?|citep|citet|label|ref|eqref|autoref|cref|Cref|url|href|includegraphics"
                 r"|bibliography|bibliographystyle|usepackage|documentclass)\*?(\[[^\]]*\])?\{[^}]*\}",
                 r"\\(maketitle|centering|noindent|newline|clearpage|newpage|hline|toprule|midrule|"
                 r"bottomrule|small|footnotesize|par)\b",
@@ -272,6 +277,9 @@ def _rows(body: str, offset: int) -> list[tuple[int, int, str]]:
 _NUMBER_ONLY = re.compile(r"^\s*~?\s*\d[\d.,{}]{0,18}\s*(?:\\,|\\ |\s)*(?:\\times|×|x|\\%|%|\\text\{\s*(?:M|million|B)\s*\})?\s*$")
 
 
+_NAME_SPAN = re.compile(r"\s*[A-Za-z][A-Za-z0-9]{0,3}(?:_[A-Za-z0-9]{1,6})?'?\s*")  # `c_in`, `k`, `D_K`
+
+
 def _spans(w: list, code_span_ok) -> list[Span]:
     spans: list[Span] = []
     s = "".join(w)
@@ -302,7 +310,11 @@ def _spans(w: list, code_span_ok) -> list[Span]:
                         w[m.start(1) + x.start()] = "%"
                 continue
             if k == 2 and not code_span_ok(body):
-                _blank(w, m.start(), m.end())  # code, not a formula
+                if _NAME_SPAN.fullmatch(body):  # '`c_in` is the number of input channels'
+                    _gone(w, m.start(), m.start(1))
+                    _gone(w, m.end(1), m.end())
+                else:
+                    _blank(w, m.start(), m.end())  # code, not a formula
                 continue
             spans.append(Span(m.start(1), m.end(1), body, "code" if k == 2 else "inline",
                               mark=m.start()))
@@ -425,8 +437,26 @@ def _blocks(s: str, raw: str, fmt: str) -> tuple[list[Block], list]:
 
 # -- sentences -------------------------------------------------------------------------------
 
-_ABBREV = re.compile(r"(\b(e\.g|i\.e|eq|eqs|Eq|Eqs|fig|Fig|figs|no|No|vs|al|etc|approx|resp|cf|"
-                     r"sec|Sec|tab|Tab|Dr|Mr|Ms|conv|resp|ref|Ref|ca|viz)|\b[A-Z]|\d)\s*\.$")
+_ABBREV = re.compile(r"\b(e\.g|i\.e|eq|eqs|Eq|Eqs|fig|Fig|figs|no|No|vs|al|etc|approx|resp|cf|"
+                     r"sec|Sec|tab|Tab|Dr|Mr|Ms|conv|resp|ref|Ref|ca|viz|esp|incl|avg|max|min|"
+                     r"num|dim|ch|w\.r\.t|a\.k\.a|\w\.\w)\s*\.$")
+# A single capital before '.' is an initial only at the start or after a name or another initial
+# ('A. G. Howard', 'Andrew G. Howard'); after any other word it is a symbol that ends the sentence
+# ('… of size Dk x Dk x M. Then'). A digit before '.' ends a sentence ('at 224x224. MobileNet …').
+_INITIAL = re.compile(r"(?:^|(?<![\w.])(?:[A-Z][a-z]+|[A-Z]\.)\s+|(?<![\w.])[A-Z]\.)[A-Z]\s*\.$")
+
+
+_LOWER_CONTINUES = re.compile(r"(?:where|with|and|or|but|which|i\.e|e\.g|etc|vs|resp)\b")
+
+
+def _starts_sentence(s: str, k: int, b: int) -> bool:
+    """A lowercase word after '. ' starts a sentence in informal text ('… mult-adds. mobilenet v1
+    has …'), except a word that carries a clause on ('where M is …', 'and N is …')."""
+    return not _LOWER_CONTINUES.match(s, k, b)
+
+
+def _abbreviation(head: str) -> bool:
+    return bool(_ABBREV.search(head) or _INITIAL.search(head))
 
 
 def _visible(s: str) -> str:
@@ -454,10 +484,11 @@ def _split_sentences(s: str, a: int, b: int) -> list[tuple[int, int]]:
                 k = j
                 while k < b and s[k] in " \t\n" + GONE + "*_":
                     k += 1
-                head = _visible(s[max(a, i - 12):i + 1])
+                head = _visible(s[max(a, i - 16):i + 1])
                 nxt = s[k] if k < b else ""
-                if (k >= b or nxt.isupper() or nxt.isdigit() or nxt in SPAN + "([\"'“‘") and \
-                        not (c == "." and _ABBREV.search(head)):
+                if (k >= b or nxt.isupper() or nxt.isdigit() or nxt in SPAN + "([\"'“‘" or
+                        nxt.isalpha() and _starts_sentence(s, k, b)) and \
+                        not (c == "." and _abbreviation(head)):
                     out.append((start, j))
                     start = k
                     i = k

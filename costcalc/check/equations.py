@@ -575,6 +575,16 @@ def parse_at(at: str | None, binding: Binding) -> dict:
     return out
 
 
+def unused_let(let: dict, used, where: str) -> list[str]:
+    """A note for each --let binding of a symbol that does not occur (a typo, or the wrong
+    article): the binding did nothing, and saying so beats silence."""
+    idle = [n for n in let if n not in used]
+    if not idle:
+        return []
+    return [f"--let {', '.join(f'{n}={let[n]}' for n in idle)}: {where} "
+            f"{' or '.join(repr(n) for n in idle)}, so {'it binds' if len(idle) == 1 else 'they bind'} nothing"]
+
+
 def check(text: str, kind: str | None = None, let: list[str] | None = None,
           at: str | None = None) -> CheckResult:
     """Check a formula against a kind (--as) or, for 'A = B = C', each side against the next."""
@@ -589,7 +599,7 @@ def check(text: str, kind: str | None = None, let: list[str] | None = None,
             names.setdefault(sym, n)
         readings += [r for r in s.readings if r not in readings]
     namer = Namer(names)
-    notes: list[str] = []
+    notes: list[str] = unused_let(binding.let, binding.used, "the formula has no symbol")
     if ref_kind is None and len(sides) == 1:
         raise CostcalcError("nothing to compare: give --as KIND, or write an equation 'A = B'")
     links: list[Link] = []

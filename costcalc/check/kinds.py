@@ -2,7 +2,8 @@
 :mod:`costcalc.layers` with the canonical symbols, never a retyped product.
 
 The kinds follow the derivations of :mod:`costcalc.derivations` (MobileNet v1 §3, ShuffleNet,
-MobileNet v2 §3.3); ``ratio`` is separable / standard, the ``spatial_*`` kinds are a k×k filter
+MobileNet v2 §3.3); ``ratio`` is separable / standard (``inverse_ratio`` standard / separable,
+for a text that states it that way round), the ``spatial_*`` kinds are a k×k filter
 against k×1 then 1×k on one Di×Di image (valid padding, stride 1), ``v2_block`` is the
 expand-depthwise-project bottleneck, ``out_side`` the output side of a convolution.
 """
@@ -66,6 +67,7 @@ _KINDS = [
     RefKind("separable", "depthwise separable convolution MACs",
             _macs(layers.separable, "Dk", "M", "N", "Df")),
     RefKind("ratio", "separable / standard MACs", _ratio, what="ratio"),
+    RefKind("inverse_ratio", "standard / separable MACs", lambda r: 1 / _ratio(r), what="ratio"),
     RefKind("grouped", "grouped convolution MACs", _macs(layers.grouped, "Dk", "M", "N", "Df", "g")),
     RefKind("pointwise_grouped", "grouped pointwise convolution MACs (ShuffleNet)",
             _macs(layers.pointwise_grouped, "M", "N", "Df", "g")),
@@ -78,6 +80,8 @@ _KINDS = [
             _macs(layers.spatial_separable_image, "Dk", "Di"), family="spatial", scalable=False),
     RefKind("spatial_ratio", "spatially separable / k×k MACs on an N×N image", _spatial_ratio,
             what="ratio", family="spatial", scalable=False),
+    RefKind("spatial_inverse_ratio", "k×k / spatially separable MACs on an N×N image",
+            lambda r: 1 / _spatial_ratio(r), what="ratio", family="spatial", scalable=False),
     RefKind("v2_block", "MobileNet v2 bottleneck MACs (1×1 expand, depthwise, 1×1 project; t > 1)",
             _macs(layers.v2_block, "Dk", "M", "N", "Di", "Df", "t"), family="v2"),
     RefKind("standard_params", "standard convolution weights",

@@ -48,7 +48,7 @@ _UNITS = {
     "params": r"parameters|params|weights",
     "layers": r"layers",
 }
-_DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|"
+_DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|more\b|"
               r"more than|larger|bigger|greater|higher|costlier|"
               r"speed[\s-]*up|more (?:computation|expensive|costly|multiplications|operations)|"
               r"more than (?:the )?(?:depthwise|separable)|expensive")
@@ -304,6 +304,55 @@ def _limit(e: sp.Expr, large: tuple) -> Fraction | None:
     return None
 
 
+def value_range(expr: sp.Expr, ev: Evaluated, quantity) -> tuple[Fraction, Fraction, str] | None:
+    """(lowest, highest, the symbol) that quantity(expr) takes over every positive integer value
+    of the one role the text leaves unset (the others as ev has them), when it is monotone
+    there: a claim outside it is wrong whatever that role is ('8 to 9 times cheaper' for a
+    ratio that never exceeds 1). None when more than one role is missing or it is not monotone."""
+    miss = [m for m in ev.missing if m != "(unbounded)"]
+    if len(miss) != 1:
+        return None
+    sym = SYM[miss[0]]
+    sub = {SYM[r]: sp.Rational(v.numerator, v.denominator) for r, v in ev.at.items()}
+    sub.update({SYM[r]: sp.Integer(v) for r, v in ev.defaulted.items()})
+    try:
+        e = quantity(_reduced(expr, tuple(sorted(sub.items(), key=lambda kv: kv[0].name))))
+        for name in ev.large:
+            e = sp.limit(e, SYM[name], sp.oo)
+        if e.free_symbols != {sym}:
+            return None
+        pts = [e.xreplace({sym: sp.Integer(k)}) for k in range(1, 65)]
+        end = sp.limit(e, sym, sp.oo)
+    except (NotImplementedError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not all(x.is_Rational for x in pts):
+        return None
+    vals = [Fraction(int(x.p), int(x.q)) for x in pts]
+    steps = [b - a for a, b in zip(vals, vals[1:])]
+    if not (all(d >= 0 for d in steps) or all(d <= 0 for d in steps)):
+        return None
+    if end.is_Rational:
+        vals.append(Fraction(int(end.p), int(end.q)))
+    elif end not in (sp.oo, -sp.oo):
+        return None
+    lo, hi = min(vals), max(vals)
+    if end == sp.oo:
+        hi = None
+    elif end == -sp.oo:
+        lo = None
+    return lo, hi, miss[0]
+
+
+def outside(c: NumClaim, lo: Fraction | None, hi: Fraction | None) -> bool:
+    """Whether no value between lo and hi (None: unbounded) agrees with the claim, by the
+    tolerance rule (a hedge widened a little, so that only a clear miss counts)."""
+    a = c.lo - c.half
+    b = (c.hi if c.hi is not None else c.lo) + c.half
+    if c.hedged:
+        a, b = a / (1 + HEDGE_REL * 2), b / (1 - HEDGE_REL * 2)
+    return (hi is not None and a > hi) or (lo is not None and b < lo)
+
+
 def threshold(expr: sp.Expr, values: dict, defaults: dict, large: list, goal: Fraction,
               quantity) -> str:
     """'for N ≥ 72': the size from which quantity(expr) reaches goal, one large role only."""
@@ -349,6 +398,8 @@ def kernel_default(text: str) -> tuple[int, str] | None:
 
 
 _NETWORKS = [
+    ("dense1_mobilenet", r"\bdense[\s-]*1[\s-]*mobile[\s-]*net"),
+    ("dense2_mobilenet", r"\bdense[\s-]*2[\s-]*mobile[\s-]*net"),
     ("mobilenet_v1_conv", r"(?:full[\s-]*conv\w*|conv)[\s-]+(?:version\s+of\s+)?mobile[\s-]*net|"
                           r"mobile[\s-]*net\w*\s+with\s+(?:full|standard)\s+conv"),
     ("mobilenet_v1_shallow", r"shallow(?:er)?\s+mobile[\s-]*net"),
@@ -357,8 +408,17 @@ _NETWORKS = [
     ("mobilenet_v2", r"mobile[\s-]*net[\s-]*v2|mobilenetv2"),
     ("mobilenet_v1", r"mobile[\s-]*nets?(?![\s-]*v?[23]\b)(?:[\s-]*v1)?"),
     ("vgg16", r"\bvgg[\s-]*16\b"),
-    ("googlenet", r"\bgoogl?e[\s-]*net\b"),
+    ("googlenet", r"\bgoogl?e[\s-]*net\b|\binception[\s-]*v1\b"),
+    ("squeezenet1_1", r"\bsqueeze[\s-]*net[\s-]*(?:v\s*)?1[._]1\b"),
+    ("squeezenet1_0", r"\bsqueeze[\s-]*net(?:[\s-]*(?:v\s*)?1(?:[._]0)?\b)?"),  # the paper's, unqualified
+    ("alexnet", r"(?:torchvision(?:'s)?\s+|one[\s-]*tower\s+|single[\s-]*tower\s+)alex[\s-]*net\b|"
+                r"\balex[\s-]*net\s*\(\s*(?:torchvision|one[\s-]*tower)"),
+    ("alexnet_two_tower", r"\balex[\s-]*net\b"),  # unqualified: the 2012 paper's two towers
 ]
+# ShuffleNet v1: the group count names the network ('ShuffleNet 1x (g=3)', 'ShuffleNet v1, g=8')
+_NETWORKS += [(f"shufflenet_v1_g{g}", r"\bshuffle[\s-]*net(?:[\s-]*v1)?[\s,]*(?:\d(?:\.\d)?\s*[x×]\s*)?"
+               r"[\s,(]*(?:(?:with|and|using|at)\s+)?(?:(?:g|groups?)\s*=\s*" + str(g) + r"|" + str(g) +
+               r"\s+groups)\b\)?") for g in (1, 2, 3, 4, 8)]
 
 
 def without_networks(text: str) -> str:
@@ -370,6 +430,28 @@ def without_networks(text: str) -> str:
 
 def networks(text: str) -> list[str]:
     """The registered networks a text names, in the order it names them."""
+    return list(dict.fromkeys(n for _, _, n in networks_at(text)))
+
+
+_NOT_THE_SUBJECT = re.compile(r"(?:unlike|than|compared\s+(?:to|with)|versus|vs\.?|over|against|"
+                              r"instead\s+of|rather\s+than|like)\s+(?:the\s+|a\s+)?$", re.I)
+
+
+def subject_network(before: str) -> str | None:
+    """The network a number is about, from the words before it: the nearest one named, unless
+    it is named in contrast ('smaller than MobileNet v1 and needs …'); a relative clause makes
+    it the subject again ('smaller than MobileNet v1, which needs …')."""
+    found = networks_at(before)
+    for a, b, name in reversed(found):
+        if _NOT_THE_SUBJECT.search(before[max(0, a - 30):a]) and \
+                not re.match(r"\s*,?\s*(?:which|that|whose|who)\b", before[b:]):
+            continue
+        return name
+    return None
+
+
+def networks_at(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each registered network a text names, in order."""
     found = []
     for name, pat in _NETWORKS:
         for m in re.finditer(pat, text, re.I):
@@ -377,7 +459,7 @@ def networks(text: str) -> list[str]:
                 continue
             found.append((m.start(), m.end(), name))
             text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-    return [n for _, _, n in sorted(found)]
+    return sorted(found)
 
 
 _SHARE_TAGS = [("Conv 1×1", r"point[\s-]*wise|1\s*[x×]\s*1"), ("Conv DW", r"depth[\s-]*wise|\bdw\b"),
@@ -404,27 +486,41 @@ def network_share(name: str, clause: str, unit: str, alpha: float = 1.0, resolut
             f"{total:,} {what}")
 
 
-def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim) -> str | None:
-    """The paper's figure a claim repeats, when costcalc's exact count rounds differently
-    (MobileNet v2's '3.4M' parameters are 3,469,760 truncated): 'MobileNet v2 … Table 4: 3.4M …'."""
+def published_figure(name: str, unit: str, alpha: float, resolution, c: NumClaim) -> tuple[str, str] | None:
+    """The paper's figure a claim repeats, when costcalc's exact count rounds differently, as
+    (status, text) from costcalc's papers registry (:mod:`costcalc.papers`): 'truncated' or
+    'explained' for a figure the paper printed that way (MobileNet v2's '3.4M' parameters are
+    3,469,760 truncated), 'erratum' for one the registry records as wrong (MobileNet v2 at
+    α = 1.4: 585M, corrected to 582M). The registry resolves every network it cites, so it is
+    only read for a claim the exact count does not already settle."""
     from ..archs import ARCHS
-    from ..archs.published import EXPLAINED
 
     arch = ARCHS.get(name)
-    if arch is None or unit not in ("macs", "params"):
+    if arch is None or unit not in ("macs", "flops", "params"):
         return None
     res = resolution or arch.default_resolution
-    for ref in arch.published:
-        if abs(ref.alpha - alpha) > 1e-9 or ref.resolution != res:
+    from ..archs.published import ROWS
+
+    for row in ROWS:
+        if row.model != name or abs(row.alpha - alpha) > 1e-9 or row.resolution != res or row.build:
             continue
-        value = Fraction(str(ref.macs_m if unit == "macs" else ref.params_m)) * 10 ** 6
+        text, scale = (row.params, row.params_unit) if unit == "params" else (row.macs, row.macs_unit)
+        if text is None:
+            continue
+        value = Fraction(text) * int(scale) * (2 if unit == "flops" else 1)  # FLOPs = 2·MACs
         if agrees(value, c):
-            shown_ = f"{float(value) / 1e6:g}M"
-            why = EXPLAINED.get(name, "")
-            why = why if shown_ in why else ""  # only the explanation of this figure
-            what = "mult-adds" if unit == "macs" else "parameters"
-            return f"{ref.source}: {shown_} {what}" + (f" — {why}" if why else "")
+            x = _row_cells(row)[-1 if unit == "params" else 0]
+            what = {"macs": "mult-adds", "params": "parameters",
+                    "flops": "mult-adds, so twice that in FLOPs"}[unit]
+            return x.status, f"{x.citation}: {x.published} {what} — {x.status}: {x.note}".rstrip(": ")
     return None
+
+
+@lru_cache(maxsize=64)
+def _row_cells(row) -> tuple:
+    from .. import papers
+
+    return tuple(papers.row_cells(row))
 
 
 def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | None = None):

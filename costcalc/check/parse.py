@@ -327,9 +327,11 @@ class Binding:
     # audit: placeholder names for what the prose put in a formula (a quantity named in words,
     # a reference to an earlier equation), each standing for an expression built by costcalc
     extra: dict = field(default_factory=dict)
+    used: set = field(default_factory=set)  # the --let names the text has used
 
     def role(self, name: str) -> str | None:
         if name in self.let:
+            self.used.add(name)
             return self.let[name]
         if self.family and name in KIND_AUTO.get(self.family, {}):
             return KIND_AUTO[self.family][name]
@@ -383,7 +385,11 @@ def parse_let(items: list[str] | None) -> dict[str, str]:
             if part.count("=") != 1:
                 raise ExpressionError(f"--let expects SYM=ROLE, got '{part.strip()}'")
             sym, role = part.split("=")
-            out[normalize_name(sym)] = role_name(role)
+            name, r = normalize_name(sym), role_name(role)
+            if out.get(name, r) != r:
+                raise ExpressionError(f"--let binds '{sym.strip()}' twice: to {out[name]} and to {r}; "
+                                      f"give it one role")
+            out[name] = r
     return out
 
 

@@ -21,6 +21,7 @@ _TOKEN = re.compile(r"""
     (?P<eqref>\(\s*(?:eq|Eq|EQ|equation|Equation)\.?\s*(?P<n1>\d+)\s*\)
              |\b(?:eq|Eq|equation|Equation)\.?\s*(?P<n2>\d+)\b)
    |(?P<word2>\b\d-?[dD]\b)
+   |(?P<word3>\b(?:[A-Za-z]/(?=\s)|w/o\b|[A-Za-z]/[AaI]\b(?!/)|[AaI]/[A-Za-z]\b(?!/)))
    |(?P<num>\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?)
    |(?P<sup>[²³⁴])
    |(?P<name>[A-Za-z]{2,}(?:-[A-Za-z]{2,})+|[A-Za-z_αρ][A-Za-z0-9_]*'*)
@@ -37,6 +38,10 @@ _ARITH = {"+", "-", "*", "/", "×", "·", "∗", "−", "–", "—", "⋅", "^"
 _ADD = {"+", "-", "−", "–", "—"}
 _MUL = {"*", "/", "×", "·", "∗", "⋅", "x", "X"}
 _REL = {"=", "≈"}
+_NOT_A_QUANTITY = {"for", "in", "on", "at", "to", "by", "with", "from", "into", "of", "so", "and", "or",
+                   "then", "is", "are", "was", "does", "do", "gives", "give", "needs", "takes", "costs",
+                   "which", "that", "where", "when", "while", "but", "as", "because", "since"}
+_PART_WORDS = r"\b(?:bit|part|step|stage|pass|half)\b"  # "the depthwise bit": a part, not a quantity
 _PHRASE_OPS = {"+", "*", "/", "×", "·", "∗", "⋅"}  # what joins quantities named in words
 
 
@@ -84,7 +89,7 @@ def _tokens(flat: str) -> list[_Tok]:
             kind = "eqref"
         if kind == "ws":
             continue
-        if kind == "word2":  # '2-D', '1D': a word, not 2 minus D
+        if kind in ("word2", "word3"):  # '2-D', '1D': a word, not 2 minus D; 'w/', 'Q/A' 
             kind = "word"
         n = m.group("n1") or m.group("n2") if kind == "eqref" else None
         t = _Tok(kind, m.group(0), m.start(), m.end(), n)
@@ -276,14 +281,18 @@ class _Scanner:
                 return None
             return inner + 1
         if kd == "word":
-            # a quantity named in words, next to an arithmetic operator
+            # a quantity named in words, next to an arithmetic operator; a phrase that opens
+            # with a preposition or a verb ('… for the depthwise bit + …') names none
+            if self.text(k).lower() in _NOT_A_QUANTITY:
+                return None
             j = k
             while j < len(self.t) and (self.kind(j) == "word" or
                                        (self.kind(j) == "punct" and self.text(j) == "."
                                         and self.kind(j + 1) == "word")):
                 j += 1
             nxt_op = self.kind(j) == "op" and self.text(j) in _PHRASE_OPS
-            if (after_op or nxt_op) and j - k <= 8:
+            names_part = re.search(_PART_WORDS, self.flat[self.t[k].i:self.t[j - 1].j], re.I)
+            if (after_op or nxt_op) and j - k <= 8 and not names_part:
                 run.atoms += 1
                 run.symbols += 1
                 run.phrases.append((k, j))

@@ -59,7 +59,7 @@ PER_OUTPUT = (r"\b(?:single|one|1|each)\s+(?:\w+[\s-]+){0,2}?(?:convolution|conv
               r"\bper\s+(?:convolution|output|position|pixel|location|filter)|"
               r"\bfor each (?:output|position|pixel)|size of the filter itself|per\s+(?:conv\w*)|"
               r"\b(?:every|each)\b[^,.;]{0,40}?\b(?:outputs?|positions?|pixels?|locations?)\b")
-AGGREGATE = r"\b(?:total|overall|sum|together|combined|altogether|added|in all|both|whole)\b"
+AGGREGATE = r"\b(?:total|overall|sum|together|combined|altogether|added|in all|both|whole|plus|followed by)\b"
 LARGE = (r">>|≫|\\gg\b|much (?:larger|bigger|greater)|way (?:larger|bigger)|\blarge\b|\bwide\b|→\s*∞|"
          r"\\to\s*\\infty|infinity|grows|in the limit|asymptotic\w*|becomes? (?:very )?big")
 
@@ -460,6 +460,23 @@ class Reader:
             role = _lead_role(m.group("r"))
             if name and role:
                 self._add(name, role, i, m.group(0), True, scope if role == "Di" else "")
+        # 1b. 'A and B are the height and width …', 'A, B and C are …': each name takes the role;
+        # ', c_out the number of output channels': a list that leaves out its verb
+        name_ = r"\\?[A-Za-zα-ω][\w\\{}']{0,10}"
+        for m in re.finditer(r"(?<![\w\\])(?=(?P<all>(?P<ns>" + name_ + r"(?:\s*,\s*" + name_ + r")*\s+and\s+" +
+                             name_ + r")\s+(?:are|be|denote|represent|stand for)\s+(?:the |a |an |our )?"
+                             r"(?P<r>[^.;,()]{3,80})))", text):
+            role = _lead_role(m.group("r"))
+            names = [_sym_name(x) for x in re.split(r"\s*,\s*|\s+and\s+", m.group("ns"))]
+            if role and all(names) and len(set(names)) == len(names):
+                for name in names:
+                    self._add(name, role, i, m.group("all"), True, scope if role == "Di" else "")
+        for m in re.finditer(r"(?:^|[,;]\s*|\band\s+)(?:and\s+)?(?P<s>" + name_ + r")\s+(?:the|its|their)\s+(?P<r>"
+                             r"(?:[\w-]+\s+){0,2}?(?:number|count|size|side|width|height|depth|multiplier)\b"
+                             r"(?:(?!\band\s+\S{1,12}\s+(?:the|its|their)\b)[^.;,()]){0,80})", text):
+            name, role = _sym_name(m.group("s")), _lead_role(m.group("r"))
+            if name and role and m.group("s").lower() not in ("a", "an", "the", "and", "or", "is", "of"):
+                self._add(name, role, i, m.group(0), True, scope if role == "Di" else "")
         # 2. 'number of input channels M', 'kernel size D_K', 'width multiplier α'
         for role, rx in _ROLE_RE:
             for m in rx.finditer(text):
@@ -497,7 +514,7 @@ class Reader:
         pats = [
             ("input", r"\binput(?:\s+(?:data|image|feature[\s-]*map|tensor|volume|matrix))?\s+(?:of|with|is|as|having|be)?\s*(?:size|shape|dimensions?)?\s*(?:of\s+)?(?:is\s+)?:?\s*" + shape),
             ("kernel", r"\b(?:kernel|filter)s?\s+(?:is|are|be|of size|:)\s+(?:of\s+size\s+)?" + shape),
-            ("filter", r"(?P<cnt>\\?[A-Za-z]\w{0,4}\s+)?(?:such\s+)?(?:filters?|kernels?)(?:/\s*kernels?)?(?:\s+used)?\s+(?:will be\s+)?(?:is\s+|are\s+)?(?:be\s+)?(?:of\s+)?(?:size|shape|dimensions?)\s+(?:of\s+)?(?:will be\s+)?" + shape),
+            ("filter", r"(?P<cnt>\\?[A-Za-z]\w{0,4}\s+)?(?:such\s+)?(?:filters?|kernels?)(?:/\s*kernels?)?(?:\s+used)?\s+(?:will be\s+)?(?:is\s+|are\s+|has\s+(?:a\s+)?|have\s+)?(?:be\s+)?(?:of\s+)?(?:size|shape|dimensions?)\s+(?:of\s+)?(?:will be\s+)?" + shape),
             ("filter", r"(?:filter|kernel)\s+size\s+(?:for this operation\s+)?(?:will be|is|becomes|of)\s+" + shape),
             ("output", r"\boutput(?:\s+(?:size|feature[\s-]*map|image|map|tensor|volume|shape))?\s+(?:will\s+)?(?:be\s+)?(?:is\s+)?(?:becomes\s+)?(?:of\s+)?(?:size\s+)?(?:of\s+)?" + shape),
         ]
@@ -509,6 +526,10 @@ class Reader:
                 if what == "kernel":
                     if not parts[0].isdigit():
                         self._add(_sym_name(parts[0]), "Dk", i, m.group(0), True)
+                    if len(parts) == 3 and not any(  # 'each depthwise filter is Dk x Dk x 1'
+                            x.sentence == i and x.text == m.group("shape").strip() for x in self.shapes):
+                        self.shapes.append(ShapeClaim(i, s.line, "filter", m.group("shape").strip(),
+                                                      parts[2], m.group(0)))
                     continue
                 if what == "input":
                     for side in _sides_of(parts):  # H x W x C: both H and W are the side
@@ -523,6 +544,8 @@ class Reader:
                         if self.role(_sym_name(cnt), i) != "M":
                             self._add(_sym_name(cnt), "N", i, m.group(0), True)
                     if len(parts) == 3:
+                        self.shapes = [x for x in self.shapes if not (
+                            x.sentence == i and x.text == m.group("shape").strip())]  # said once
                         self.shapes.append(ShapeClaim(i, s.line, "filter", m.group("shape").strip(),
                                                       parts[2], m.group(0)))
                 elif what == "output":
@@ -639,18 +662,21 @@ _VALUE_PATS = [
     # 'D_K * D_K is 3*3', 'Dk x Dk = 3 x 3'
     (r"(?P<a>\\?[A-Za-z][\w\\{}]{0,6})" + _X + r"(?P=a)\s+(?:is|=|of|equals?)\s+(?P<n>\d+)" + _X + r"(?P=n)\b", "square"),
 ]
+# a count that is not the last factor of a product ('$3 \\times 3$ kernels' is a kernel size, not
+# 3 kernels), with or without a space around the operator
+_NOT_A_FACTOR = r"(?<![×x*·∗\d.,])(?<![×*·∗]\s)(?<!\bx\s)(?<!\bby\s)"
 _ROLE_VALUES = [
     ("Dk", r"(?P<n>\d+)\s*(?:x|×|\*|∗|by|\\times)\s*(?P=n)\s*(?:\)\s*)?(?:(?:depth[\s-]*wise|point[\s-]*wise|standard|regular|conv\w*|separable|spatial)\s+)*(?:kernels?|filters?|conv\w*|depthwise|dw|layers?|ones?)\b"),
     ("Dk", r"kernel (?:size )?(?:of |is |=\s*)?(?P<n>\d+)\b(?!\s*(?:x|×))"),
     ("Dk", r"(?:kernel|filter)s?\s+(?:is|are|of size|of)\s+(?P<n>\d+)\s*(?:x|×|\*)\s*(?P=n)\b"),
-    ("M", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
-    ("N", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+(?:output channels|filters|kernels)|output channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
-    ("MN", r"(?<![×x*·\d.,])(?P<n>\d[\d,]*)\s+channels"),
+    ("M", _NOT_A_FACTOR + r"(?P<n>\d[\d,]*)\s+input channels|input channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
+    ("N", _NOT_A_FACTOR + r"(?P<n>\d[\d,]*)\s+(?:output channels|filters|kernels)|output channels\s*(?:of|=|is)\s*(?P<n2>\d[\d,]*)"),
+    ("MN", _NOT_A_FACTOR + r"(?P<n>\d[\d,]*)\s+channels"),
     ("Df", r"(?P<n>\d+)\s*(?:x|×|\*|by)\s*(?P=n)\s*(?:output|feature[\s-]*maps?|maps?|outputs?)\b|output (?:size |side )?(?:of |is )?(?P<n2>\d+)\s*(?:x|×)"),
     ("Di", r"(?P<n>\d+)\s*(?:x|×|\*|by)\s*(?P=n)\s*(?:\w+\s+)?(?:input|image)s?\b|(?:input|image) (?:size |side )?(?:of |is )?(?P<n2>\d+)\s*(?:x|×)"),
     ("s", r"stride (?:of |=\s*|is )?(?P<n>\d+)"),
     ("p", r"padding (?:of |=\s*|is )?(?P<n>\d+)"),
-    ("g", r"(?<![×x*·\d.,])(?P<n>\d+)\s+groups"),
+    ("g", _NOT_A_FACTOR + r"(?P<n>\d+)\s+groups"),
     ("t", r"expansion (?:factor|ratio|rate) (?:of |=\s*|is )?(?P<n>\d+)"),
     ("alpha", r"width multiplier (?:of |=\s*|is )?(?:α\s*=\s*)?(?P<n>\d?\.\d+|1)"),
 ]
@@ -703,3 +729,58 @@ def _stated(text: str) -> Values:
 
 __all__ = ["Decision", "Definition", "Reader", "ShapeClaim", "Source", "Values", "decide",
            "kind_hits", "role_of_phrase", "stated_values", "SPAN"]
+
+
+# -- which way a ratio is stated ---------------------------------------------------------------
+
+_DENOMINATOR = re.compile(r"(?:divided\s+by|over|to|than|vs\.?|versus|compared\s+(?:to|with)|relative\s+to|"
+                          r"against|unlike|instead\s+of|rather\s+than|from|/|(?<=[\d%)⟩])\s*of|(?:fraction|share|part|"
+                          r"percentage)\s+of)\s+(?:that\s+of\s+)?"
+                          r"(?:the\s+|a\s+|an\s+|one\s+)?(?:[\w-]+\s+)?$", re.I)
+CHEAPER = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|more\s+efficient|"
+           r"more\s+economical|lighter")
+COSTLIER = r"more|larger|bigger|greater|higher|costlier|slower|heavier|more\s+expensive|as\s+(?:much|many)"
+_CMP_AFTER = re.compile(r"[\s)]*(?:times|x\b|×|-?fold)\s+(?:as\s+)?(?:(?P<cheap>" + CHEAPER + r")|(?P<dear>" +
+                        COSTLIER + r"))\b", re.I)
+
+
+def ratio_numerator(before: str) -> str | None:
+    """The convolution a ratio claim is about ('standard' or 'separable'): the last one named
+    before the claim that is not its denominator ('… divided by the separable cost', '… than a
+    standard one', 'the ratio of A to B')."""
+    found = None
+    for h in kind_hits(before):
+        side = {"standard": "standard", "separable": "separable", "depthwise": "separable",
+                "spatial": "separable"}.get(h.tag)
+        lead = before[max(0, h.pos - 40):h.pos]
+        if side is None or _DENOMINATOR.search(lead):
+            continue
+        if found is not None and _SECOND.search(lead) and re.search(
+                r"\b(?:between|ratio\s+of|compar\w*)\b", before[:h.pos], re.I):
+            continue  # 'the ratio between A and B': B is the second term
+        found = side
+    return found
+
+
+_SECOND = re.compile(r"\band\s+(?:the\s+|a\s+|an\s+)?(?:(?:computational\s+)?(?:cost|complexity|number\s+of\s+"
+                     r"\w+)\s+of\s+(?:the\s+|a\s+|an\s+)?)?(?:[\w-]+\s+)?$", re.I)
+
+
+def comparative(after: str) -> str | None:
+    """'cheap' or 'dear' when the claim is followed by 'times cheaper/fewer …' or 'times more …'."""
+    m = _CMP_AFTER.match(after)
+    return None if m is None else ("cheap" if m.group("cheap") else "dear")
+
+
+def inverted(before: str, cmp: str | None) -> bool:
+    """Whether a ratio claim states standard / separable (rather than separable / standard):
+    'A is X times B' and 'A costs X of B' state A / B; 'A is X times cheaper (fewer …) than B'
+    states B / A; 'A is X times more than B' states A / B. A is the convolution named before the
+    claim (see :func:`ratio_numerator`); with none named, a cheaper claim is about the separable
+    one and a costlier claim about the standard one."""
+    num = ratio_numerator(before)
+    if num is None:
+        return cmp is not None
+    if cmp == "cheap":
+        return num == "separable"
+    return num == "standard"

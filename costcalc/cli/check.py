@@ -30,7 +30,8 @@ def check(
              "'\\frac{1}{N} + \\frac{1}{D_K^2}', or an equation 'A = B = C'.")],
     kind: Annotated[Optional[str], typer.Option(
         "--as", metavar="KIND", autocompletion=names(_kinds),
-        help="What it claims to be: standard, depthwise, pointwise, separable, ratio, grouped, "
+        help="What it claims to be: standard, depthwise, pointwise, separable, ratio (separable / "
+             "standard), inverse_ratio, grouped, "
              "pointwise_grouped, dilated, transposed, spatial_standard, spatial_separable, "
              "spatial_ratio, v2_block, *_params, out_side. Without it, each side of 'A = B' is "
              "checked against the next.")] = None,
