@@ -7,7 +7,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..report.tables import Column, Report, Table
-from ..units import fewer_or_more
+from ..units import fewer_or_more, plural
 from .equations import CheckResult, Link, Namer, _num, link_dict
 
 
@@ -125,7 +125,7 @@ def audit_report(a) -> Report:
     counts = a.counts()
     summary = ", ".join(f"{counts[v]} {v}" for v in ("equal", "not equal", "unverifiable")
                         if v in counts)
-    notes = [f"{len(a.rows)} claims in {a.path}: {summary}" if a.rows else
+    notes = [f"{plural(len(a.rows), 'claim')} in {a.path}: {summary}" if a.rows else
              f"no claims found in {a.path}"] + a.notes
     return Report([Table(cols, rows, title=f"audit: {a.path}", name="claims")], a.to_dict(), notes)
 
