@@ -284,3 +284,17 @@ def test_unseen_article_right_and_wrong():
     assert [(r.line, r.verdict) for r in wrong.rows if r.verdict != "equal"] == [
         (6, "not equal"),  # standard / separable → R² is the costlier one, not the cheaper
         (7, "not equal")]  # standard / separable is R²F/(R² + F), not 1/F + 1/R²
+
+
+@pytest.mark.parametrize("sentence, verdict", [
+    # 1/512 + 1/9 = (9 + 512)/4608 = 521/4608 = 11.31%: one stated value, never two claims
+    ("A 3x3 depthwise separable convolution with N = 512 costs 1/512 + 1/9 of a standard one.", "equal"),
+    ("A 3x3 depthwise separable convolution with N = 512 costs 1/512 + 1/3² of a standard one.", "equal"),
+    # 1/256 + 1/25 = 281/6400 = 4.39% for a 5x5 kernel and N = 256
+    ("With N = 256 output channels, a 5x5 depthwise separable convolution costs 1/256 + 1/25 of a "
+     "standard one.", "equal"),
+    ("A 3x3 depthwise separable convolution with N = 512 costs 1/512 + 1/4 of a standard one.", "not equal"),
+    ("A 3x3 depthwise separable convolution with N = 512 costs 1/64 + 1/9 of a standard one.", "not equal"),
+])
+def test_a_written_sum_of_fractions_is_one_claim(sentence, verdict):
+    assert verdicts(f"# N\n\n{sentence}\n") == [(sentence.split("costs ")[1].split(" of")[0], verdict)]

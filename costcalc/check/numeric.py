@@ -92,6 +92,9 @@ _FACTOR = re.compile(
     r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?\s*(?:x\b(?!\s*\d)|×(?!\s*\d)|times\b|-?fold\b)", re.I)
 _PERCENT = re.compile(r"(?P<a>" + _NUM + r")\s*%")
 _FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d+)\s*/\s*(?P<b>\d+(?:\.\d+)?)(?![\w/]|\.\d)")
+_TERM = r"\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?(?:\^\d|[²³])?)?"
+# '1/512 + 1/9' or '1/512 + 1/3²': one stated value, the sum of its terms (never two claims)
+_SUM = re.compile(r"(?<![\w/.,^])(?P<a>" + _TERM + r")(?P<rest>(?:\s*\+\s*" + _TERM + r")+)(?![\w/^²³]|\.\d)")
 _COUNT = re.compile(r"(?<![×x*·/\d.,^])(?P<a>" + _NUM + r")\s*(?P<sc>million|billion|thousand|mn|bn|[MBGKk](?![a-z]))?\s*"
                     r"(?P<u>" + "|".join(_UNITS.values()) + r")\b", re.I)
 _NUMBER_OF = re.compile(
@@ -204,11 +207,15 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
         text = (lead.group(0) if lead and hedged else "") + m.group(0)
         add(NumClaim(index, m.start() - (len(lead.group(0)) if lead and hedged else 0), m.end(), text,
                      form, _f(m.group("a")) / 100, hedged=hedged, half=_half(m.group("a")) / 100))
+    for m in _SUM.finditer(flat):
+        if "/" not in m.group(0) or not free(m.start(), m.end()) or not _ratio_context(flat, m):
+            continue
+        add(NumClaim(index, m.start(), m.end(), m.group(0), "fraction", _sum_value(m.group(0)),
+                     hedged=_hedged(flat, m.start())))
     for m in _FRACTION.finditer(flat):
         if not free(m.start(), m.end()):
             continue
-        ctx = flat[m.end():m.end() + 30] + " " + flat[max(0, m.start() - 40):m.start()]
-        if not re.search(r"\bof\b|\(|ratio|cost|computation|becomes|is\b", ctx, re.I):
+        if not _ratio_context(flat, m):
             continue
         a, b = Fraction(m.group("a")), Fraction(m.group("b"))
         hb = _half(m.group("b")) if "." in m.group("b") else Fraction(0)
@@ -223,6 +230,26 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
             add(NumClaim(index, m.start(), m.end(), text, "fraction", a / b, hedged=hedged))
     out.sort(key=lambda c: c.start)
     return out
+
+
+def _ratio_context(flat: str, m: re.Match) -> bool:
+    """A written fraction is a claim only where the words around it say it is a cost ratio."""
+    ctx = flat[m.end():m.end() + 30] + " " + flat[max(0, m.start() - 40):m.start()]
+    return bool(re.search(r"\bof\b|\(|ratio|cost|computation|becomes|is\b", ctx, re.I))
+
+
+def _sum_value(text: str) -> Fraction:
+    """'1/512 + 1/3²' → 521/4608, exactly."""
+    total = Fraction(0)
+    for term in text.split("+"):
+        num, _, den = term.partition("/")
+        power = re.search(r"(?:\^(\d)|([²³]))\s*$", den)
+        if power:
+            den = den[:power.start()]
+        value = Fraction(den.strip()) if den.strip() else Fraction(1)
+        exp = int(power.group(1)) if power and power.group(1) else {"²": 2, "³": 3}.get(power and power.group(2), 1)
+        total += Fraction(num.strip()) / value ** exp
+    return total
 
 
 # -- true values -----------------------------------------------------------------------------
