@@ -103,14 +103,16 @@ def profile(target: str, input: Optional[str], device: str, per_layer: bool, con
             "unmodelled": p.unmodelled}
     summary = Table([Column("quantity", "quantity", primary=True),
                      Column("value", "value", "right", integer, display="value_text"),
-                     Column("at", "at")], [
+                     Column("at", "at", secondary=True)], [
         {"quantity": f"total ({name})", "value": total, "value_text": _bound(total, exact)},
         *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
-        {"quantity": "parameters", "value": p.total_params},
+        {"quantity": "params (all)", "value": p.total_params},
         {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
     ], title=_title(p), name="summary", json_path="")
     how = [f"convention {name}: {conventions.TITLES[name]}.",
-           "parameters: the elements of the floating-point initializers.",
+           "params (all): the elements of the floating-point initializers, the weights as exported "
+           "(after the exporter's rewrites)" + (f"; {p.graph.float_scalars:,} 0-d ones are constants "
+           "(Clip's bounds, a multiplier), not parameters" if p.graph.float_scalars else "") + ".",
            "peak activations: the most bytes alive at once, running the nodes in order."]
     tables = [summary]
     if per_layer:

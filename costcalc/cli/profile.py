@@ -135,6 +135,36 @@ def _verify(target: str, input: Optional[str], device: str, names) -> dict:
     return {n: installed.run(n, build, shape, device) for n in names if n in installed.TOOLS}
 
 
+# `costcalc model`'s width / resolution options, hidden here: given to profile or reconcile they
+# get a pointer to the command that takes them instead of click's "No such option".
+_ModelOnly = Annotated[Optional[str], typer.Option(hidden=True)]
+
+
+def _model_only(command: str, alpha, rho, resolution) -> None:
+    given = [f"--{k}" for k, v in (("alpha", alpha), ("rho", rho), ("resolution", resolution)) if v is not None]
+    if given:
+        raise CostcalcError(f"{command} counts a model as built, so it takes no {' / '.join(given)}: for α "
+                            f"and ρ use costcalc model NAME --alpha A --resolution R; for another input "
+                            f"side here use --input 1,3,H,W")
+
+
+def _param_rows(p) -> list[dict]:
+    """The parameter counts, each labelled with its convention as `costcalc model` labels it."""
+    return [{"quantity": f"params ({k})", "value": v} for k, v in p.param_counts.items()]
+
+
+def _param_notes(p) -> list[str]:
+    notes = ["params: of the modules the forward ran (and any parameter it read); weights = conv, "
+             "linear and attention-projection weights (costcalc model's default), bias = + their "
+             "biases, all = every nn.Parameter (torch's count, BN γ, β included)."]
+    if p.unused_params:
+        n = sum(p.unused_params.values())
+        names = ", ".join(p.unused_params)
+        notes.append(f"not counted: {n:,} parameters of modules the forward never ran ({names}); "
+                     f"with them the model holds {p.total_params + n:,}.")
+    return notes
+
+
 @app.command()
 def profile(
     target: TargetArg,
@@ -145,9 +175,12 @@ def profile(
     dtype: Annotated[Dtype, typer.Option("--dtype", help="Bytes per element: float32, float16, "
                      "bfloat16, int8.")] = "float32",
     fmt: FormatOpt = Format.table,
+    alpha: _ModelOnly = None, rho: _ModelOnly = None, resolution: _ModelOnly = None,
 ):
     """Count any PyTorch model (module hooks plus an aten-level pass) or ONNX file (every node)."""
     from ..onnx import is_onnx_target
+
+    _model_only("profile", alpha, rho, resolution)
 
     if is_onnx_target(target):
         from . import onnx
@@ -165,17 +198,20 @@ def profile(
             "total": total, "exact": result.exact, "by_category": by_cat, "params": p.total_params,
             "dtype": dtype, "peak_activation_bytes": peak, "peak_at": where,
             "coverage": _coverage_json(result), "unattributed": p.unattributed,
-            "unsupported_modules": p.unsupported_modules, "built_on": p.built_on}
+            "unsupported_modules": p.unsupported_modules, "built_on": p.built_on,
+            "params_by_convention": p.param_counts, "unused_params": p.unused_params}
     summary = Table([Column("quantity", "quantity", primary=True),
-                     Column("value", "value", "right", integer, display="value_text"), Column("at", "at")], [
+                     Column("value", "value", "right", integer, display="value_text"),
+                     Column("at", "at", secondary=True)], [
         {"quantity": f"total ({name})", "value": total, "value_text": _bound(total, result.exact)},
         *({"quantity": c, "value": v, "_level": 1} for c, v in by_cat.items() if v),
-        {"quantity": "parameters", "value": p.total_params},
+        *_param_rows(p),
         {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
     ], title=f"{p.label} {tuple(p.input_shape)} on {device}", name="summary", json_path="")
     how = [f"convention {name}: {conventions.TITLES[name]}.",
            "peak activations: the most bytes alive at once, running the layers in order."]
     how += [p.built_note] if p.built_note else []
+    how += _param_notes(p)
     tables = [summary]
     if per_layer:
         rows = []
@@ -205,9 +241,12 @@ def reconcile(target: TargetArg, input: InputOpt = None, device: DeviceOpt = "me
                                                    "ptflops, thop, torchprofile, torchinfo, FlopCounterMode) "
                                                    "on the model: its own total beside costcalc's, ✓ or the "
                                                    "difference.")] = False,
-              fmt: FormatOpt = Format.table):
+              fmt: FormatOpt = Format.table,
+              alpha: _ModelOnly = None, rho: _ModelOnly = None, resolution: _ModelOnly = None):
     """Why fvcore, ptflops, thop, torchprofile, torchinfo and FlopCounterMode disagree, category by category."""
     from ..onnx import is_onnx_target
+
+    _model_only("reconcile", alpha, rho, resolution)
 
     if is_onnx_target(target):
         from . import onnx

@@ -84,7 +84,7 @@ class OnnxProfile:
     rows: list
     graph: Graph
     unmodelled: dict  # op -> nodes with no rule (or whose shapes onnx could not infer)
-    total_params: int  # elements of the floating-point initializers
+    total_params: int  # elements of the floating-point initializers of rank ≥ 1 (Graph.float_params)
     tensor_elems: dict  # tensor name -> elements (activations)
     model_input_id: str = ""
     model_output_ids: tuple = ()

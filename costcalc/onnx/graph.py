@@ -27,13 +27,14 @@ class Graph:
     model: object  # onnx.ModelProto, input shapes bound
     shapes: dict  # tensor name -> tuple of ints (every tensor whose shape is known)
     initializers: dict  # name -> shape, weights and constants stored in the file
-    float_params: int  # elements of the floating-point initializers
+    float_params: int  # elements of the floating-point initializers of rank 1 or more
     inputs: list  # (name, shape) of the graph inputs, bound
     outputs: list  # names
     bound: list = field(default_factory=list)  # ('x', 0, 'batch', 1): what --input filled in
     opset: int = 0
     producer: str = ""
     constants: dict = field(default_factory=dict)  # name -> small int lists (Constant / initializer)
+    float_scalars: int = 0  # 0-d floating-point initializers: constants (Clip's bounds, GELU's 0.5)
 
     @property
     def nodes(self):
@@ -176,8 +177,10 @@ def load(path_or_model, shape: tuple | None = None, label: str | None = None) ->
                     if small is not None:
                         constants[node.output[0]] = small
     opset = max((o.version for o in inferred.opset_import if o.domain in ("", "ai.onnx")), default=0)
-    float_params = sum(_numel(t.dims) for t in inferred.graph.initializer if t.data_type in _FLOAT_TYPES)
+    floats = [t for t in inferred.graph.initializer if t.data_type in _FLOAT_TYPES]
+    float_params = sum(_numel(t.dims) for t in floats if len(t.dims))  # a 0-d one is a constant
+    scalars = sum(1 for t in floats if not len(t.dims))
     return Graph(label or name, inferred, shapes, {k: tuple(int(d) for d in t.dims) for k, t in init.items()},
                  float_params, [(vi.name, bound[vi.name]) for vi in inputs],
                  [o.name for o in inferred.graph.output], filled, opset,
-                 f"{inferred.producer_name} {inferred.producer_version}".strip(), constants)
+                 f"{inferred.producer_name} {inferred.producer_version}".strip(), constants, scalars)

@@ -410,7 +410,7 @@ class Profile:
     events: list  # Event, modules and functions interleaved
     unsupported_modules: dict  # leaf module name -> type, no costcalc handler
     unattributed: dict  # aten op -> calls with no costcalc rule
-    total_params: int
+    total_params: int  # every nn.Parameter the forward reached (param_counts['all'])
     tensor_elems: dict  # tensor id -> elements (activations only)
     model_input_id: int = -1
     model_output_ids: tuple = ()
@@ -421,6 +421,8 @@ class Profile:
     shape_muls_assumed: int = 0  # of which follow a math.ceil / floor (see _Traced)
     built_on: str = ""  # where the model was built, when the caller says: 'meta' or 'cpu'
     built_note: str = ""  # and the line the CLI prints about it
+    param_counts: dict = field(default_factory=dict)  # 'weights' / 'bias' / 'all' -> elements (_param_counts)
+    unused_params: dict = field(default_factory=dict)  # module the forward never ran -> its parameters
 
     @property
     def rows(self) -> list:
@@ -466,11 +468,47 @@ def _own_elems(m: nn.Module) -> int:
     n = 0
     for store in (m._parameters, m._buffers):
         seen = set()
-        for t in store.values():
-            if t is not None and id(t) not in seen:
+        for k, t in store.items():
+            if t is not None and id(t) not in seen and not _unread(m, k):
                 seen.add(id(t))
                 n += t.numel()
     return n
+
+
+def _unread(m: nn.Module, key: str) -> bool:
+    """A buffer the module's forward does not read: a batch norm's ``num_batches_tracked`` in
+    eval (torch reads it only to update the running statistics while training)."""
+    return key == "num_batches_tracked" and not m.training and isinstance(m, nn.modules.batchnorm._NormBase)
+
+
+_WEIGHTS = ("weight", "in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight")
+_BIASES = ("bias", "in_proj_bias")
+
+
+def _param_counts(modules, reached: set[int], read: set[int]) -> tuple[dict, dict]:
+    """({'weights', 'bias', 'all'}: elements, {module: elements never read}) of the parameters the
+    forward reached: those of the modules it called, and any other it read (a child's weight a
+    parent passes to ``F.linear``). ``weights``: conv, linear and attention-projection weights —
+    ``costcalc model``'s default; ``bias``: + their biases; ``all``: every nn.Parameter reached.
+    A parameter of a module the forward never ran (GoogLeNet's auxiliary heads in eval) and never
+    read is in the second dict, by its module, not in the counts."""
+    layer = (nn.modules.conv._ConvNd, nn.Linear, nn.MultiheadAttention)
+    seen: set[int] = set()
+    counts, unused = {"weights": 0, "bias": 0, "all": 0}, {}
+    for name, m in modules:
+        for k, q in m._parameters.items():
+            if q is None or id(q) in seen:
+                continue
+            seen.add(id(q))
+            if id(m) not in reached and id(q) not in read:
+                unused[name] = unused.get(name, 0) + q.numel()
+                continue
+            counts["all"] += q.numel()
+            if isinstance(m, layer) and k in _WEIGHTS:
+                counts["weights"] += q.numel()
+            if isinstance(m, layer) and k in _WEIGHTS + _BIASES:
+                counts["bias"] += q.numel()
+    return counts, unused
 
 
 _KIND_CATEGORY = {"conv2d": "conv", "conv_transpose2d": "conv", "linear": "linear",
@@ -1017,13 +1055,10 @@ def _profile(model, input_shape, device, label, replay) -> Profile:
                 elems[tid] = t.numel()
     elems[id(x)] = x.numel()
     modules = list(model.named_modules())  # as the forward left them (a lazy layer may have changed)
-    seen: set[int] = set()
-    total_params = 0
-    for _, m in modules:  # model.parameters(): each parameter once
-        for q in m._parameters.values():
-            if q is not None and id(q) not in seen:
-                seen.add(id(q))
-                total_params += q.numel()
+    reached = {id(c.module) for c in p.calls}
+    read = {t for e in p.events for t in e.in_ids if t in p._param_ids}
+    param_counts, unused_params = _param_counts(modules, reached, read)
+    total_params = param_counts["all"]
     names = {id(m): n for n, m in modules}
     tree = {n: [names[id(c)] for c in m._modules.values() if c is not None] for n, m in modules}
     _live_muls(y, p.live_muls)  # sizes the model returns are outputs of the trace
@@ -1031,4 +1066,4 @@ def _profile(model, input_shape, device, label, replay) -> Profile:
                    dict(p.hooks.unsupported), unattributed, total_params, elems, id(x),
                    tuple(id(t) for t in _tensors(y)),
                    {n: type(m) for n, m in modules}, p.calls, tree, len(p.live_muls),
-                   len(p.live_muls & _ASSUMED))
+                   len(p.live_muls & _ASSUMED), param_counts=param_counts, unused_params=unused_params)

@@ -12,7 +12,9 @@ The names, here and in every command (the one place to rename or add one):
 - ``paper`` (also ``macs``): conv + linear multiply-accumulates, bias excluded — the MobileNet
   papers' mult-adds, and what ``costcalc model`` and ``costcalc compare`` print as "MACs".
 - ``all-ops``: costcalc's full count, every arithmetic op once: MACs, bias adds, normalization
-  (one op per element), activations, pooling (one op per input element), residual adds. Before
+  (one op per element), activations, pooling (a k×k window: k² comparisons or adds per output
+  element, the work done; global and adaptive average pooling: one add per input element),
+  resampling, residual adds. Before
   the rename this was ``--convention macs``; ``macs`` now means ``paper``.
 - ``flops``: ``torch.utils.flop_counter.FlopCounterMode``: 2·MACs of products, convolutions and
   fused attention; bias, normalization, activations, pooling and adds left out.

@@ -463,8 +463,8 @@ def profile_page(p, dtype: str = "float32") -> Page:
               {"key": "params.bias", "label": "params (bias)", "value": weights + biases, "unit": "",
                "note": "+ conv and linear biases", "published": []},
               {"key": "params.all", "label": "params (all)", "value": int(p.total_params), "unit": "",
-               "note": ("every initializer of the graph" if is_onnx else
-                        "every nn.Parameter: weights, biases, BN γ, β (torch's num_params)"),
+               "note": ("every floating-point initializer of the graph but 0-d constants" if is_onnx else
+                        "every nn.Parameter the forward reached: weights, biases, BN γ, β (torch's num_params)"),
                "published": [x for x in pubs if x["measure"] in ("bn", "all")]},
               {"key": "memory", "label": "peak activation memory", "value": peak, "unit": "bytes",
                "note": f"the most activation bytes alive at once running the layers in order "

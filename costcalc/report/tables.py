@@ -363,9 +363,9 @@ def _stacked(table: Table, cols: list[Column], texts: list[list[str]], width: in
         style = (table.row_styles[r] if table.row_styles else None) or ""
         out.append(Text(head, style=f"bold {style}".strip()))
         for c, t in zip(cols, row):
-            if table.columns.index(c) in inline:
+            if table.columns.index(c) in inline or not t:  # an empty cell says nothing in a record
                 continue
-            lines = layout.wrap(t, value_w, formula=c.wrap == "formula") if t else [""]
+            lines = layout.wrap(t, value_w, formula=c.wrap == "formula")
             for k, line in enumerate(lines):
                 label = c.header if k == 0 else ""
                 pad = " " * (label_w - cell_len(label))
