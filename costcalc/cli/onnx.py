@@ -97,7 +97,8 @@ def profile(target: str, input: Optional[str], device: str, per_layer: bool, con
     peak, where = memory.peak_activation(p, dtype)
     data = {"target": p.label, "format": "onnx", "input": list(p.input_shape), "convention": name,
             "total": total, "exact": exact, "coverage": _coverage(p, name),
-            "by_category": by_cat, "params": p.total_params, "dtype": dtype,
+            "by_category": by_cat, "params": p.total_params, "scalar_constants": p.graph.float_scalars,
+            "dtype": dtype,
             "peak_activation_bytes": peak, "peak_at": where, "opset": p.graph.opset,
             "bound": [{"input": n, "dim": i, "name": d, "value": v} for n, i, d, v in p.bound],
             "unmodelled": p.unmodelled}
@@ -110,7 +111,7 @@ def profile(target: str, input: Optional[str], device: str, per_layer: bool, con
         {"quantity": f"peak activations, bytes ({dtype})", "value": peak, "at": where},
     ], title=_title(p), name="summary", json_path="")
     how = [f"convention {name}: {conventions.TITLES[name]}.",
-           "params (all): the elements of the floating-point initializers, the weights as exported "
+           "params (all): the elements of the floating-point initializers of rank ≥ 1, the weights as exported "
            "(after the exporter's rewrites)" + (f"; {p.graph.float_scalars:,} 0-d ones are constants "
            "(Clip's bounds, a multiplier), not parameters" if p.graph.float_scalars else "") + ".",
            "peak activations: the most bytes alive at once, running the nodes in order."]
