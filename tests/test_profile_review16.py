@@ -138,3 +138,22 @@ def test_stacked_records_skip_empty_cells():
                                      {"quantity": "peak", "value": "2", "at": "x" * 30}])
     out = terminal_text(Report([t], {}), 20)
     assert "  at" not in out.split("peak")[0] and "at" in out.split("peak")[1]
+
+
+class _Attn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(16, 2)
+
+    def forward(self, x):
+        return self.mha(x, x, x, need_weights=False)[0]
+
+
+def test_report_page_params_are_profiles():
+    from costcalc.report.page import profile_page
+
+    p = profile_model(_Attn(), (4, 1, 16))
+    # in_proj 3·16·16 = 768 + out_proj 16·16 = 256: 1,024 weights; + 48 + 16 biases = 1,088
+    assert p.param_counts == {"weights": 1024, "bias": 1088, "all": 1088}
+    header = {h["key"]: h["value"] for h in profile_page(p).header}
+    assert {k: header[f"params.{k}"] for k in p.param_counts} == p.param_counts

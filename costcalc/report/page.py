@@ -451,18 +451,20 @@ def profile_page(p, dtype: str = "float32") -> Page:
         else:
             records.append({"id": e.name, "kind": "other"})
     params = {"weights": weights, "bias": weights + biases, "all": int(p.total_params)}
+    if getattr(p, "param_counts", None):  # a torch profile counts them itself, as costcalc profile prints
+        params = dict(p.param_counts)
     b = dtype_bytes(dtype)
     label = p.label
     pubs = _profile_published(label, tuple(p.input_shape))
     header = [{"key": "macs", "label": "MACs", "value": paper, "unit": "",
                "note": MACS_CONVENTION + " (convention 'paper'); FLOPs = 2 × MACs, a convention",
                "published": [x for x in pubs if x["measure"] == "macs"]},
-              {"key": "params.weights", "label": "params (weights)", "value": weights, "unit": "",
-               "note": "conv and linear weights, bias not counted (the papers)", "published":
+              {"key": "params.weights", "label": "params (weights)", "value": params["weights"], "unit": "",
+               "note": "conv, linear and attention-projection weights, bias not counted (the papers)", "published":
                    [x for x in pubs if x["measure"] == "weights"]},
-              {"key": "params.bias", "label": "params (bias)", "value": weights + biases, "unit": "",
+              {"key": "params.bias", "label": "params (bias)", "value": params["bias"], "unit": "",
                "note": "+ conv and linear biases", "published": []},
-              {"key": "params.all", "label": "params (all)", "value": int(p.total_params), "unit": "",
+              {"key": "params.all", "label": "params (all)", "value": params["all"], "unit": "",
                "note": ("every floating-point initializer of the graph but 0-d constants" if is_onnx else
                         "every nn.Parameter the forward reached: weights, biases, BN γ, β (torch's num_params)"),
                "published": [x for x in pubs if x["measure"] in ("bn", "all")]},
