@@ -62,7 +62,7 @@ def compare(a, b, relation="=", left="yours", right="reference", tol=None, liter
     lits = tuple(tuple(x) for x in literals)
     return copy.copy(_compare(a, b, relation, left, right, tol, lits))
 from .parse import AUTO, Binding, ExpressionError, normalize_name, parse_chain, parse_let
-from .prose import (ALPHA_WORDS, comparative, inverted, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
+from .prose import (ALPHA_WORDS, comparative, inverted, ratio_pair, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
 
 MAX_ARTICLE_BYTES = 2_000_000
@@ -609,7 +609,11 @@ class _Formula:
         dimless = bool(symbolic) and (ratio_like(symbolic[0].expr) or cmp is not None or (
             has(r"\bratio\b", words[:anchor]) and sp.fraction(sp.cancel(symbolic[0].expr))[1].free_symbols))
         d = decide(sources, dimensionless=dimless)
-        if d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
+        pair = ratio_pair(words[:anchor], words[anchor_end:], cmp) if d.kinds and \
+            d.kinds[0] == "ratio" else None
+        if pair is not None:  # the two convolutions the sentence compares, each side
+            d.kinds = [K.pair_kind(*pair)]
+        elif d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
                 inverted(words[:anchor], cmp):  # stated as standard / separable
             d.kinds = [{"ratio": "inverse_ratio", "spatial_ratio": "spatial_inverse_ratio"}.get(x, x) for x in d.kinds]
         if out_side:
