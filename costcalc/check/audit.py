@@ -1519,19 +1519,34 @@ def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = 
     return None
 
 
+_ALPHA_SAID = [r"(\d?\.\d+|1\.0)\s*(?:-\s*)?mobile",
+               r"\bwidth(?:\s+multiplier)?\s*(?:of|=|:|α\s*=)?\s*(\d?\.\d+|1(?:\.0)?)(?![\d.])"]
+_RES_SAID = [r"mobile[\s-]*net\w*[\s-]*(?:v[123][\s-]*)?-?(\d{3})\b",
+             r"\b(\d{2,4})\s*(?:x|×)\s*\1\b",
+             r"\bresolution(?!\s+multiplier)\s*(?:of|=|:)?\s*(\d{2,4})\b",
+             r"\b(\d{2,4})\s*(?:-\s*)?(?:px\b|pixels?\b)",
+             r"\binput(?:\s+(?:image\s+)?(?:size|resolution|side))?\s*(?:of|=|:)?\s*(\d{2,4})\b"
+             r"(?!\s*(?:channels?|filters?|feature))"]
+
+
 def _alpha_res(text: str, values: dict) -> tuple:
+    """The width multiplier and input resolution a sentence gives a network: '0.5 MobileNet-160',
+    'α = 0.5 at 160x160', 'width multiplier 0.5 and resolution 160', 'at width 0.5 and 160 px',
+    'input size 128'."""
     alpha = 1.0
     if "alpha" in values and len(values["alpha"]) == 1:
         alpha = float(values["alpha"][0])
-    m = re.search(r"(\d?\.\d+|1\.0)\s*(?:-\s*)?mobile", text, re.I) or \
-        re.search(r"(?:width multiplier)\s*(?:=|of)?\s*(\d?\.\d+|1(?:\.0)?)", text, re.I)
-    if m:
-        alpha = float(m.group(1))
+    for pat in _ALPHA_SAID:
+        m = re.search(pat, text, re.I)
+        if m:
+            alpha = float(m.group(1))
+            break
     res = None
-    m = re.search(r"mobile[\s-]*net\w*[\s-]*(?:v[123][\s-]*)?-?(\d{3})\b", text, re.I) or \
-        re.search(r"\b(\d{3})\s*(?:x|×)\s*\1\b", text)
-    if m:
-        res = int(m.group(1))
+    for pat in _RES_SAID:
+        m = re.search(pat, text, re.I)
+        if m:
+            res = int(m.group(1))
+            break
     return alpha, res
 
 

@@ -23,6 +23,7 @@ share a size (MobileNet v1 and v2: 3×3), and otherwise the claim is unverifiabl
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -90,6 +91,10 @@ def _hedged(flat: str, start: int) -> bool:
 _FACTOR = re.compile(
     r"(?:(?:" + HEDGES + r")\s+)?(?:by\s+)?(?:a\s+factor\s+of\s+)?(?:between\s+)?(?P<a>" + _NUM +
     r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?\s*(?:x\b(?!\s*\d)|×(?!\s*\d)|times\b|-?fold\b)", re.I)
+# 'by a factor of 8 to 9', 'a factor of about 9': a factor without 'times' after it
+_FACTOR_OF = re.compile(
+    r"(?:by\s+)?(?:a\s+)?factor\s+of\s+(?:(?:" + HEDGES + r")\s+)?(?:between\s+)?(?P<a>" + _NUM +
+    r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?(?![\d,]|\.\d|\s*(?:x\b|×|times\b|-?fold\b|%|/))", re.I)
 _PERCENT = re.compile(r"(?P<a>" + _NUM + r")\s*%")
 _FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d+)\s*/\s*(?P<b>\d+(?:\.\d+)?)(?![\w/]|\.\d)")
 _TERM = r"\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?(?:\^\d|[²³])?)?"
@@ -129,7 +134,7 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
                      flat[m.start("h") if m.group("h") else m.start("a"):m.end()].strip(), "value",
                      _f(m.group("a")) * sc, hedged=bool(m.group("h")), half=_half(m.group("a"), sc),
                      span=k))
-    for m in _FACTOR.finditer(flat):
+    for m in itertools.chain(_FACTOR.finditer(flat), _FACTOR_OF.finditer(flat)):
         if not free(m.start("a"), m.end()):
             continue
         around = flat[max(0, m.start() - 60):m.end() + 50]
