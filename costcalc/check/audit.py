@@ -1274,7 +1274,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     if c.form == "factor":
         pair = NUM.networks(words)
         if len(pair) >= 2:
-            unit = "params" if has(r"param|weight", words) else "macs"
+            unit = _factor_unit(flat[c.end:], words)
             a_, wa = NUM.network_count(pair[0], unit)
             b_, wb = NUM.network_count(pair[1], unit)
             true = max(a_, b_) / min(a_, b_)
@@ -1396,6 +1396,23 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     return row
 
 
+_SIZE_WORDS = r"\b(?:smaller|larger|bigger|size|lighter|heavier|compact)\b"
+
+
+def _factor_unit(after: str, sentence: str) -> str:
+    """What a factor between two networks counts, from the words after it in its own clause
+    ('32 times smaller and 27 times less compute intensive': parameters, then mult-adds; a
+    model's size is its parameters), else from the sentence."""
+    tail = re.split(r"[,;:]|\.(?:\s|$)|\b(?:and|while|but|whereas)\b", after, maxsplit=1)[0]
+    if has(MEASURE_WORDS["params"], tail):
+        return "params"
+    if has(MEASURE_WORDS["macs"] + r"|" + MEASURE_WORDS["flops"] + r"|\bcompute\b|cheaper|faster", tail):
+        return "macs"
+    if has(_SIZE_WORDS, tail):
+        return "params"
+    return "params" if has(r"param|weight", sentence) else "macs"
+
+
 def _judged(row: Row, c: NUM.NumClaim, true: Fraction, kind: str, words: str, truth: str) -> Row:
     """A numeric claim against its true value, by the tolerance rule."""
     row.kind, row.words, row.truth = kind, words, truth
@@ -1403,6 +1420,11 @@ def _judged(row: Row, c: NUM.NumClaim, true: Fraction, kind: str, words: str, tr
         row.note = f"= {truth}"
     else:
         row.verdict, row.note = "not equal", f"{c.text} is wrong: {truth}"
+        if c.hi is None and not c.hedged and c.lo == int(true) and c.lo.denominator == 1:
+            lo, hi = c.lo - c.half, c.lo + c.half
+            row.note += (f"; {_plain(c.lo)} is {float(true):.4g} truncated, and the tolerance rule reads "
+                         f"{_plain(c.lo)} as {_plain(lo)}–{_plain(hi)} (a hedge, 'about "
+                         f"{_plain(c.lo)}', covers it)")
     return row
 
 
