@@ -814,6 +814,10 @@ class _Formula:
             expr0 = (symbolic[0].expr.xreplace(sub) if symbolic else None)
             if expr0 is not None:
                 art.eqs[span.tag] = expr0
+        if verdict == "not equal" and matched is not None and notes and notes[0].startswith("= ") and \
+                len(checked) > 1:
+            # the first side is right and a later one is not: say which side the '=' is about
+            notes[0] = f"side 1 is right ({notes[0][2:]})"
         row.verdict, row.reason = verdict, reason
         row.note = "; ".join(n for n in notes if n)
         return row
