@@ -50,6 +50,7 @@ _UNITS = {
     "layers": r"layers",
 }
 _DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|more\b|"
+              r"\bcuts?\b|\bcutting\b|shrinks?|\bdrops?\b|decreas\w*|lowers?\b|"
               r"more than|larger|bigger|greater|higher|costlier|"
               r"speed[\s-]*up|more (?:computation|expensive|costly|multiplications|operations)|"
               r"more than (?:the )?(?:depthwise|separable)|expensive")
