@@ -420,3 +420,12 @@ def test_e5_not_equal_chain_note():
     (r,) = [r for r in rows if r.line == 9]
     assert r.verdict == "not equal" and not r.note.startswith("=") and \
         r.note.startswith("side 1 is right (separable / standard MACs"), r.note
+
+
+@pytest.mark.parametrize("sentence, number", [
+    ("A standard convolution needs 9 times the mult-adds of a separable one.", "9 times"),
+    ("The separable layer's cost is a factor of 8 to 9 off the standard one.", "a factor of 8 to 9"),
+])
+def test_e4_a_factor_it_cannot_read_is_listed(sentence, number):
+    res = audit_text(f"# N\n\n{sentence}\n")
+    assert not res.rows and any(f"{number} (line 3)" in n and "not checked" in n for n in res.notes), res.notes

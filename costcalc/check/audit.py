@@ -32,6 +32,7 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import CostcalcError
+from ..units import plural
 from ..symbolic import ROLE_DOC, SYM
 from . import kinds as K
 from . import numeric as NUM
@@ -1633,6 +1634,7 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
     art = _Article(text.replace("\r\n", "\n"), fmt, bound)
     rows: list[Row] = []
     skipped: list = []
+    unread: list = []  # (line, number): a factor with no direction, not checked
     formula_rows: dict = {}
     for i, s in enumerate(art.doc.sentences):
         for k, sp_ in enumerate(s.spans):
@@ -1642,7 +1644,9 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
                 continue
             formula_rows[(i, k)] = got
             rows.append(got)
-        for c in NUM.find_claims(s, i):
+        claims = NUM.find_claims(s, i)
+        unread += [(art.doc.line_of(s.start), t) for t in NUM.unread_factors(s, claims)]
+        for c in claims:
             if c.form == "value" and c.span is not None and (i, c.span) in formula_rows:
                 _attach_value(art, formula_rows[(i, c.span)], c, i)
                 continue
@@ -1665,6 +1669,11 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
             parts.append(f"{why}: {shown}")
         notes.append(f"{len(skipped)} formula{'s' if len(skipped) != 1 else ''} not checked, "
                      f"not being claims — " + "; ".join(parts))
+    if unread:
+        shown = ", ".join(f"{t} (line {ln})" for ln, t in unread[:4]) + (
+            f", … {len(unread) - 4} more" if len(unread) > 4 else "")
+        notes.append(f"{plural(len(unread), 'number')} not checked — a factor with no direction "
+                     f"(more, fewer, cheaper, …) to check: {shown}")
     uses = set()
     for n in art.name_uses():
         uses.add(n)

@@ -115,6 +115,20 @@ _VALUE = re.compile(
     r"(?P<sc>million|billion|thousand|[MBGK](?![a-z]))?", re.I)
 
 
+def unread_factors(sent: Sentence, claims: list[NumClaim]) -> list[str]:
+    """Factors a sentence about costs states with no direction ('9 times the mult-adds of …'
+    has none of fewer, more, cheaper, …): not checked, so listed, never dropped in silence."""
+    flat = sent.flat
+    if not has(MEASURE_WORDS["macs"] + "|" + MEASURE_WORDS["params"] + r"|expensive|costly", flat):
+        return []
+    out = []
+    for m in itertools.chain(_FACTOR.finditer(flat), _FACTOR_OF.finditer(flat)):
+        if any(c.start < m.end() and m.start("a") < c.end for c in claims):
+            continue
+        out.append(" ".join(m.group(0).split()))
+    return list(dict.fromkeys(out))
+
+
 def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
     """The numeric claims of one sentence, in order."""
     flat = sent.flat
@@ -573,5 +587,5 @@ def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | No
     return Fraction(v), f"{what}: {v} conv and FC layers"
 
 
-__all__ = ["NumClaim", "agrees", "find_claims", "evaluate", "threshold", "kernel_default",
+__all__ = ["NumClaim", "agrees", "find_claims", "unread_factors", "evaluate", "threshold", "kernel_default",
            "networks", "network_count", "HEDGE_REL", "MEASURE_WORDS"]
