@@ -429,3 +429,21 @@ def test_e5_not_equal_chain_note():
 def test_e4_a_factor_it_cannot_read_is_listed(sentence, number):
     res = audit_text(f"# N\n\n{sentence}\n")
     assert not res.rows and any(f"{number} (line 3)" in n and "not checked" in n for n in res.notes), res.notes
+
+
+@pytest.mark.parametrize("sentence, kind, verdict", [
+    # standard / pointwise = Dk² = 9 at Dk = 3; pointwise / standard = 1/9 = 11.11%
+    ("With 3x3 kernels, a standard convolution is 9 times more expensive than a pointwise convolution.",
+     "standard_over_pointwise", "equal"),
+    ("With 3x3 kernels, the pointwise convolution is about 11% of the standard one.",
+     "pointwise_over_standard", "equal"),
+    ("With 3x3 kernels, the 1x1 convolution is 89% cheaper than the standard one.",
+     "pointwise_over_standard", "equal"),  # 1 - 1/9 = 88.89%
+    ("With 5x5 kernels, a standard convolution is 9 times more expensive than a pointwise convolution.",
+     "standard_over_pointwise", "not equal"),  # 25
+    ("The pointwise convolution costs M x N x Df x Df, which is N/Dk^2 times the depthwise one.",
+     "pointwise_over_depthwise", "equal"),  # M·N·Df² / (Dk²·M·Df²)
+])
+def test_e1_numbers_against_a_pointwise_side(sentence, kind, verdict):
+    r = one(sentence)[-1]
+    assert (r.kind, r.verdict) == (kind, verdict), r.note

@@ -1294,6 +1294,14 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         row.note = (f"cannot tell what {c.text} measures: no words name a layer kind or a ratio "
                     "near it")
         return row
+    paired = False  # the sentence names both sides: the kind is that ratio, stated that way round
+    if kname == "ratio" and c.form in ("factor", "fraction", "percent", "saving"):
+        cmp0 = (comparative(" times" + flat[c.end:]) or "cheap") if c.form == "factor" else None
+        pair = ratio_pair(flat[:c.start].replace(SPAN, " ⟨f⟩ "), flat[c.end:], cmp0)
+        # a number next to a bare 'depthwise' keeps the loose reading (the seed article 002's
+        # 'depth wise convolution is 100 times less' means the depthwise separable layer)
+        if pair is not None and "pointwise" in pair:
+            kname, paired = K.pair_kind(*pair), True
     row.kind = kname
     k = K.KINDS[kname]
     alpha = bool(has(ALPHA_WORDS, clause)) and "alpha" in values
@@ -1323,7 +1331,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                             f"(per output value it is {NUM.shown(ev2.value, 'count')})")
                 return row
     inv = False  # the claim states standard / separable
-    if c.form in ("factor", "fraction", "percent"):
+    if c.form in ("factor", "fraction", "percent") and not paired:
         cmp = comparative(" times" + flat[c.end:]) if c.form == "factor" else None
         inv = inverted(flat[:c.start].replace(SPAN, " ⟨f⟩ "), cmp or ("cheap" if c.form == "factor" else None))
     if ev.missing and not c.each:
@@ -1370,6 +1378,8 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
             "fraction": "of the cost", "percent": "of the cost", "saving": "saved"}.get(form, k.title)
     if inv and form in ("fraction", "percent"):
         what = "standard / separable" if kname == "ratio" else "full / separable"
+    if paired:
+        what = {"factor": f"times ({k.title})", "saving": f"saved ({k.title})"}.get(form, f"({k.title})")
     at = ", ".join(f"{r}={_plain(v)}" for r, v in sorted(ev.at.items()))
     extra = []
     if ev.defaulted:

@@ -767,7 +767,7 @@ _SECOND = re.compile(r"\band\s+(?:the\s+|a\s+|an\s+)?(?:(?:computational\s+)?(?:
 
 
 _MEMBER_TAGS = ("standard", "depthwise", "pointwise", "separable")
-_OBJECT_LEAD = re.compile(r"(?:\bthan|\bof|\bas|\bto|\bwith|\bvs\.?|\bversus|\bover|\bagainst|\bby)\s+"
+_OBJECT_LEAD = re.compile(r"(?:\bthan|\bof|\btimes|\bas|\bto|\bwith|\bvs\.?|\bversus|\bover|\bagainst|\bby)\s+"
                           r"(?:that\s+of\s+)?(?:the\s+|a\s+|an\s+|one\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 
 
