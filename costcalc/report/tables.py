@@ -44,7 +44,8 @@ class Column:
 
     On a terminal a column is shown whole (never cut, never wrapped) unless ``wrap`` (``True``:
     prose, may wrap at word boundaries but not inside a formula it holds; ``"formula"``: the
-    cell is a formula, wrapped only after an operator, outside brackets first) or
+    cell is a formula, shown whole like a number, and broken after a top-level operator only
+    when no panel has room for it whole) or
     ``secondary`` (may be folded away
     when the terminal is too narrow; a note names it). ``primary`` columns name the row (model,
     layer id, kind): always shown, repeated in every panel; the first column is primary when no
