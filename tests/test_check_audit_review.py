@@ -298,3 +298,152 @@ def test_unseen_article_right_and_wrong():
 ])
 def test_a_written_sum_of_fractions_is_one_claim(sentence, verdict):
     assert verdicts(f"# N\n\n{sentence}\n") == [(sentence.split("costs ")[1].split(" of")[0], verdict)]
+
+
+# -- E1: a ratio's two sides are the convolutions its sentence names ----------------------------
+# standard / pointwise = Dk²·M·N·Df² / (M·N·Df²) = Dk²; standard / depthwise = Dk²·M·N·Df² /
+# (Dk²·M·Df²) = N; so pointwise / standard = 1/Dk² and depthwise / standard = 1/N.
+
+def test_e1_reviewer_articles():
+    assert _file("eyes_art3.md") == [(3, "K^2", "equal"), (5, "N", "equal"), (7, "1/K^2", "equal")]
+    assert [(r.kind, r.verdict) for r in audit(str(HERE / "eyes_art6.md")).rows][-1] == \
+        ("depthwise_over_standard", "equal")
+    assert [(r.claim, r.kind, r.verdict) for r in audit(str(HERE / "eyes_art7.md")).rows][-1] == \
+        ("N", "standard_over_depthwise", "equal")
+
+
+@pytest.mark.parametrize("sentence, kind, verdict", [
+    ("A standard convolution is K^2 times more expensive than a 1x1 convolution with the same channels.",
+     "standard_over_pointwise", "equal"),
+    ("A pointwise convolution is 1/K^2 of the cost of a standard convolution.", "pointwise_over_standard", "equal"),
+    ("The depthwise layer alone costs 1/N of the standard convolution.", "depthwise_over_standard", "equal"),
+    # unseen, same shapes
+    ("A regular convolution needs Dk^2 times more multiply-adds than a pointwise one.",
+     "standard_over_pointwise", "equal"),
+    ("The 1x1 convolution is Dk^2 times cheaper than the standard convolution.",
+     "standard_over_pointwise", "equal"),  # 'A is X times cheaper than B' states B / A
+    ("On its own the depthwise step costs 1/N of a standard convolution.", "depthwise_over_standard", "equal"),
+    ("A traditional convolution costs M times as much as a depthwise convolution.",
+     "standard_over_depthwise", "not equal"),  # the factor is N, not M
+    ("A standard convolution is Dk^2 times more expensive than the depthwise convolution.",
+     "standard_over_depthwise", "not equal"),
+    ("A pointwise convolution is 1/N of the cost of a standard convolution.", "pointwise_over_standard",
+     "not equal"),  # it is 1/Dk²
+])
+def test_e1_ratio_sides_from_the_sentence(sentence, kind, verdict):
+    (r,) = one(sentence)
+    assert (r.kind, r.verdict) == (kind, verdict), r.note
+
+
+def test_e1_a_wrong_factor_names_the_true_one():
+    (r,) = one("A standard convolution is Dk^2 times more expensive than the depthwise convolution.")
+    assert "standard / depthwise MACs" in r.note and "N" in r.note, r.note
+
+
+def test_e1_separable_against_standard_keeps_its_kinds():
+    (r,) = one("A standard convolution is 1/N + 1/Dk^2 times as expensive as a depthwise separable one.")
+    assert (r.kind, r.verdict) == ("inverse_ratio", "not equal")
+
+
+# -- E2: a configuration in words ---------------------------------------------------------------
+# MobileNet v1 at α = 0.5, 160×160: 76,524,800 mult-adds (Table 9 prints 76M, truncated)
+
+@pytest.mark.parametrize("sentence, verdict", [
+    ("MobileNet v1 with width multiplier 0.5 and resolution 160 needs 76 million mult-adds.", "equal"),
+    ("MobileNet v1 at width 0.5 and 160 px needs 76 million mult-adds.", "equal"),
+    # unseen, same shapes
+    ("At 160 pixels and a width of 0.5, MobileNet v1 needs 76 million mult-adds.", "equal"),
+    ("MobileNet v1 with input size 160 and width multiplier 0.5 needs 76 million mult-adds.", "equal"),
+    ("With width 0.5 and input resolution 160, MobileNet v1 needs 76 million mult-adds.", "equal"),
+    # 1.0 MobileNet-160: 290,675,200; at α = 0.5, 224: 149,497,088, so these are wrong
+    ("MobileNet v1 at width 0.5 and 224 px needs 76 million mult-adds.", "not equal"),
+    ("MobileNet v1 at resolution 160 needs 76 million mult-adds.", "not equal"),
+])
+def test_e2_configuration_in_words(sentence, verdict):
+    (r,) = one(sentence)
+    assert (r.kind, r.verdict) == ("network (mobilenet_v1)", verdict), r.note
+
+
+def test_e2_reviewer_article():
+    assert [v for _, _, v in _file("eyes_art5.md")][:4] == ["equal"] * 4
+
+
+# -- E3: what a factor between two networks counts ----------------------------------------------
+# params: VGG-16 138,344,128 / MobileNet v1 4,209,088 = 32.87×; mult-adds 15,470,264,320 /
+# 568,740,352 = 27.2×. The README tolerance rule reads '32' as 31.5–32.5 (truncation is accepted
+# only for a figure a paper's table prints), so an unhedged 32 is not equal, and the note says why.
+
+def test_e3_smaller_is_parameters_and_compute_is_mult_adds():
+    rows = one("MobileNet is nearly as accurate as VGG-16 while being 32 times smaller and 27 times "
+               "less compute intensive.")
+    assert [(r.claim, r.verdict) for r in rows] == [("32 times", "not equal"), ("27 times", "equal")]
+    assert "32.87×" in rows[0].note and "weights" in rows[0].note and "truncated" in rows[0].note
+    assert "27.2×" in rows[1].note and "mult-adds" in rows[1].note
+
+
+@pytest.mark.parametrize("sentence, verdict", [
+    ("VGG-16 has 32 times more parameters than MobileNet v1.", "not equal"),  # 32.87 truncated
+    ("VGG-16 has about 32 times more parameters than MobileNet v1.", "equal"),  # within 5%
+    ("VGG-16 has 33 times more parameters than MobileNet v1.", "equal"),  # 32.87 rounds to 33
+    ("MobileNet v1 is 33 times smaller than VGG-16.", "equal"),
+    ("MobileNet v1 is 27 times cheaper than VGG-16.", "equal"),  # mult-adds: 27.2
+    ("MobileNet v1 is 27 times smaller than VGG-16.", "not equal"),  # size: 32.87
+])
+def test_e3_unit_of_a_network_factor(sentence, verdict):
+    (r,) = one(sentence)
+    assert r.verdict == verdict, r.note
+
+
+# -- E4: every claim gets a row -----------------------------------------------------------------
+# standard / separable at Dk = 3 as N → ∞ is 9; from N ≥ 72 it is ≥ 8
+
+@pytest.mark.parametrize("sentence, claim, verdict", [
+    ("Depthwise separable convolution reduces computation by a factor of 8 to 9 for 3x3 kernels.",
+     "by a factor of 8 to 9", "equal"),
+    ("For 3x3 kernels, depthwise separable convolution reduces computation by a factor of about 9.",
+     "by a factor of about 9", "equal"),
+    ("A standard convolution costs N times as much as a depthwise convolution.", "N", "equal"),
+    # unseen, same shapes
+    ("With 3x3 filters a separable layer cuts the mult-adds by a factor of 8 to 9.", "by a factor of 8 to 9", "equal"),
+    ("For 3x3 kernels, separable convolutions reduce the cost by a factor of 20.", "by a factor of 20", "not equal"),
+    ("A regular convolution is N times more expensive than a depthwise one.", "N", "equal"),
+    ("A standard convolution is M times costlier than a depthwise convolution.", "M", "not equal"),
+])
+def test_e4_claims_are_not_dropped(sentence, claim, verdict):
+    assert verdicts(f"# N\n\n{sentence}\n") == [(claim, verdict)]
+
+
+# -- E5: a not-equal note does not open with '=' ------------------------------------------------
+
+def test_e5_not_equal_chain_note():
+    rows = audit(str(HERE / "eyes_art4.md")).rows
+    (r,) = [r for r in rows if r.line == 9]
+    assert r.verdict == "not equal" and not r.note.startswith("=") and \
+        r.note.startswith("side 1 is right (separable / standard MACs"), r.note
+
+
+@pytest.mark.parametrize("sentence, number", [
+    ("A standard convolution needs 9 times the mult-adds of a separable one.", "9 times"),
+    ("The separable layer's cost is a factor of 8 to 9 off the standard one.", "a factor of 8 to 9"),
+])
+def test_e4_a_factor_it_cannot_read_is_listed(sentence, number):
+    res = audit_text(f"# N\n\n{sentence}\n")
+    assert not res.rows and any(f"{number} (line 3)" in n and "not checked" in n for n in res.notes), res.notes
+
+
+@pytest.mark.parametrize("sentence, kind, verdict", [
+    # standard / pointwise = Dk² = 9 at Dk = 3; pointwise / standard = 1/9 = 11.11%
+    ("With 3x3 kernels, a standard convolution is 9 times more expensive than a pointwise convolution.",
+     "standard_over_pointwise", "equal"),
+    ("With 3x3 kernels, the pointwise convolution is about 11% of the standard one.",
+     "pointwise_over_standard", "equal"),
+    ("With 3x3 kernels, the 1x1 convolution is 89% cheaper than the standard one.",
+     "pointwise_over_standard", "equal"),  # 1 - 1/9 = 88.89%
+    ("With 5x5 kernels, a standard convolution is 9 times more expensive than a pointwise convolution.",
+     "standard_over_pointwise", "not equal"),  # 25
+    ("The pointwise convolution costs M x N x Df x Df, which is N/Dk^2 times the depthwise one.",
+     "pointwise_over_depthwise", "equal"),  # M·N·Df² / (Dk²·M·Df²)
+])
+def test_e1_numbers_against_a_pointwise_side(sentence, kind, verdict):
+    r = one(sentence)[-1]
+    assert (r.kind, r.verdict) == (kind, verdict), r.note

@@ -193,6 +193,11 @@ def _registry(name: str, c: dict):
         "spatial_standard_per_output": lambda: _per(L.spatial_standard_image(c["Dk"], c["Di"])),
         "spatial_separable_per_output": lambda: _per(L.spatial_separable_image(c["Dk"], c["Di"])),
     }
+    macs = {"standard": table["standard"], "depthwise": table["depthwise"],
+            "pointwise": table["pointwise"], "separable": table["separable"]}
+    if "_over_" in name:  # the ratio of two of the four (kinds.pair_kind)
+        a, b = name.split("_over_")
+        return Fraction(macs[a](), macs[b]())
     return table[name]()
 
 

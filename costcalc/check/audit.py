@@ -32,6 +32,7 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import CostcalcError
+from ..units import plural
 from ..symbolic import ROLE_DOC, SYM
 from . import kinds as K
 from . import numeric as NUM
@@ -62,7 +63,7 @@ def compare(a, b, relation="=", left="yours", right="reference", tol=None, liter
     lits = tuple(tuple(x) for x in literals)
     return copy.copy(_compare(a, b, relation, left, right, tol, lits))
 from .parse import AUTO, Binding, ExpressionError, normalize_name, parse_chain, parse_let
-from .prose import (ALPHA_WORDS, comparative, inverted, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
+from .prose import (ALPHA_WORDS, comparative, inverted, ratio_pair, LARGE, MEASURE_WORDS, RHO_WORDS, Decision, Reader, Source,
                     Values, decide, has, kind_hits, role_of_phrase)
 
 MAX_ARTICLE_BYTES = 2_000_000
@@ -609,7 +610,11 @@ class _Formula:
         dimless = bool(symbolic) and (ratio_like(symbolic[0].expr) or cmp is not None or (
             has(r"\bratio\b", words[:anchor]) and sp.fraction(sp.cancel(symbolic[0].expr))[1].free_symbols))
         d = decide(sources, dimensionless=dimless)
-        if d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
+        pair = ratio_pair(words[:anchor], words[anchor_end:], cmp) if d.kinds and \
+            d.kinds[0] == "ratio" else None
+        if pair is not None:  # the two convolutions the sentence compares, each side
+            d.kinds = [K.pair_kind(*pair)]
+        elif d.kinds and d.kinds[0] in ("ratio", "spatial_ratio") and \
                 inverted(words[:anchor], cmp):  # stated as standard / separable
             d.kinds = [{"ratio": "inverse_ratio", "spatial_ratio": "spatial_inverse_ratio"}.get(x, x) for x in d.kinds]
         if out_side:
@@ -810,6 +815,10 @@ class _Formula:
             expr0 = (symbolic[0].expr.xreplace(sub) if symbolic else None)
             if expr0 is not None:
                 art.eqs[span.tag] = expr0
+        if verdict == "not equal" and matched is not None and notes and notes[0].startswith("= ") and \
+                len(checked) > 1:
+            # the first side is right and a later one is not: say which side the '=' is about
+            notes[0] = f"side 1 is right ({notes[0][2:]})"
         row.verdict, row.reason = verdict, reason
         row.note = "; ".join(n for n in notes if n)
         return row
@@ -1270,7 +1279,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     if c.form == "factor":
         pair = NUM.networks(words)
         if len(pair) >= 2:
-            unit = "params" if has(r"param|weight", words) else "macs"
+            unit = _factor_unit(flat[c.end:], words)
             a_, wa = NUM.network_count(pair[0], unit)
             b_, wb = NUM.network_count(pair[1], unit)
             true = max(a_, b_) / min(a_, b_)
@@ -1285,6 +1294,14 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
         row.note = (f"cannot tell what {c.text} measures: no words name a layer kind or a ratio "
                     "near it")
         return row
+    paired = False  # the sentence names both sides: the kind is that ratio, stated that way round
+    if kname == "ratio" and c.form in ("factor", "fraction", "percent", "saving"):
+        cmp0 = (comparative(" times" + flat[c.end:]) or "cheap") if c.form == "factor" else None
+        pair = ratio_pair(flat[:c.start].replace(SPAN, " ⟨f⟩ "), flat[c.end:], cmp0)
+        # a number next to a bare 'depthwise' keeps the loose reading (the seed article 002's
+        # 'depth wise convolution is 100 times less' means the depthwise separable layer)
+        if pair is not None and "pointwise" in pair:
+            kname, paired = K.pair_kind(*pair), True
     row.kind = kname
     k = K.KINDS[kname]
     alpha = bool(has(ALPHA_WORDS, clause)) and "alpha" in values
@@ -1314,7 +1331,7 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
                             f"(per output value it is {NUM.shown(ev2.value, 'count')})")
                 return row
     inv = False  # the claim states standard / separable
-    if c.form in ("factor", "fraction", "percent"):
+    if c.form in ("factor", "fraction", "percent") and not paired:
         cmp = comparative(" times" + flat[c.end:]) if c.form == "factor" else None
         inv = inverted(flat[:c.start].replace(SPAN, " ⟨f⟩ "), cmp or ("cheap" if c.form == "factor" else None))
     if ev.missing and not c.each:
@@ -1361,6 +1378,8 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
             "fraction": "of the cost", "percent": "of the cost", "saving": "saved"}.get(form, k.title)
     if inv and form in ("fraction", "percent"):
         what = "standard / separable" if kname == "ratio" else "full / separable"
+    if paired:
+        what = {"factor": f"times ({k.title})", "saving": f"saved ({k.title})"}.get(form, f"({k.title})")
     at = ", ".join(f"{r}={_plain(v)}" for r, v in sorted(ev.at.items()))
     extra = []
     if ev.defaulted:
@@ -1392,6 +1411,23 @@ def _number_row(art: _Article, i: int, c: NUM.NumClaim, formula_rows: dict) -> R
     return row
 
 
+_SIZE_WORDS = r"\b(?:smaller|larger|bigger|size|lighter|heavier|compact)\b"
+
+
+def _factor_unit(after: str, sentence: str) -> str:
+    """What a factor between two networks counts, from the words after it in its own clause
+    ('32 times smaller and 27 times less compute intensive': parameters, then mult-adds; a
+    model's size is its parameters), else from the sentence."""
+    tail = re.split(r"[,;:]|\.(?:\s|$)|\b(?:and|while|but|whereas)\b", after, maxsplit=1)[0]
+    if has(MEASURE_WORDS["params"], tail):
+        return "params"
+    if has(MEASURE_WORDS["macs"] + r"|" + MEASURE_WORDS["flops"] + r"|\bcompute\b|cheaper|faster", tail):
+        return "macs"
+    if has(_SIZE_WORDS, tail):
+        return "params"
+    return "params" if has(r"param|weight", sentence) else "macs"
+
+
 def _judged(row: Row, c: NUM.NumClaim, true: Fraction, kind: str, words: str, truth: str) -> Row:
     """A numeric claim against its true value, by the tolerance rule."""
     row.kind, row.words, row.truth = kind, words, truth
@@ -1399,6 +1435,11 @@ def _judged(row: Row, c: NUM.NumClaim, true: Fraction, kind: str, words: str, tr
         row.note = f"= {truth}"
     else:
         row.verdict, row.note = "not equal", f"{c.text} is wrong: {truth}"
+        if c.hi is None and not c.hedged and c.lo == int(true) and c.lo.denominator == 1:
+            lo, hi = c.lo - c.half, c.lo + c.half
+            row.note += (f"; {_plain(c.lo)} is {float(true):.4g} truncated, and the tolerance rule reads "
+                         f"{_plain(c.lo)} as {_plain(lo)}–{_plain(hi)} (a hedge, 'about "
+                         f"{_plain(c.lo)}', covers it)")
     return row
 
 
@@ -1515,19 +1556,34 @@ def _network_of(art: "_Article", i: int, clause: str, words: str, share: bool = 
     return None
 
 
+_ALPHA_SAID = [r"(\d?\.\d+|1\.0)\s*(?:-\s*)?mobile",
+               r"\bwidth(?:\s+multiplier)?\s*(?:of|=|:|α\s*=)?\s*(\d?\.\d+|1(?:\.0)?)(?![\d.])"]
+_RES_SAID = [r"mobile[\s-]*net\w*[\s-]*(?:v[123][\s-]*)?-?(\d{3})\b",
+             r"\b(\d{2,4})\s*(?:x|×)\s*\1\b",
+             r"\bresolution(?!\s+multiplier)\s*(?:of|=|:)?\s*(\d{2,4})\b",
+             r"\b(\d{2,4})\s*(?:-\s*)?(?:px\b|pixels?\b)",
+             r"\binput(?:\s+(?:image\s+)?(?:size|resolution|side))?\s*(?:of|=|:)?\s*(\d{2,4})\b"
+             r"(?!\s*(?:channels?|filters?|feature))"]
+
+
 def _alpha_res(text: str, values: dict) -> tuple:
+    """The width multiplier and input resolution a sentence gives a network: '0.5 MobileNet-160',
+    'α = 0.5 at 160x160', 'width multiplier 0.5 and resolution 160', 'at width 0.5 and 160 px',
+    'input size 128'."""
     alpha = 1.0
     if "alpha" in values and len(values["alpha"]) == 1:
         alpha = float(values["alpha"][0])
-    m = re.search(r"(\d?\.\d+|1\.0)\s*(?:-\s*)?mobile", text, re.I) or \
-        re.search(r"(?:width multiplier)\s*(?:=|of)?\s*(\d?\.\d+|1(?:\.0)?)", text, re.I)
-    if m:
-        alpha = float(m.group(1))
+    for pat in _ALPHA_SAID:
+        m = re.search(pat, text, re.I)
+        if m:
+            alpha = float(m.group(1))
+            break
     res = None
-    m = re.search(r"mobile[\s-]*net\w*[\s-]*(?:v[123][\s-]*)?-?(\d{3})\b", text, re.I) or \
-        re.search(r"\b(\d{3})\s*(?:x|×)\s*\1\b", text)
-    if m:
-        res = int(m.group(1))
+    for pat in _RES_SAID:
+        m = re.search(pat, text, re.I)
+        if m:
+            res = int(m.group(1))
+            break
     return alpha, res
 
 
@@ -1588,6 +1644,7 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
     art = _Article(text.replace("\r\n", "\n"), fmt, bound)
     rows: list[Row] = []
     skipped: list = []
+    unread: list = []  # (line, number): a factor with no direction, not checked
     formula_rows: dict = {}
     for i, s in enumerate(art.doc.sentences):
         for k, sp_ in enumerate(s.spans):
@@ -1597,7 +1654,9 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
                 continue
             formula_rows[(i, k)] = got
             rows.append(got)
-        for c in NUM.find_claims(s, i):
+        claims = NUM.find_claims(s, i)
+        unread += [(art.doc.line_of(s.start), t) for t in NUM.unread_factors(s, claims)]
+        for c in claims:
             if c.form == "value" and c.span is not None and (i, c.span) in formula_rows:
                 _attach_value(art, formula_rows[(i, c.span)], c, i)
                 continue
@@ -1620,6 +1679,11 @@ def audit_text(text: str, path: str = "<text>", let: list[str] | None = None,
             parts.append(f"{why}: {shown}")
         notes.append(f"{len(skipped)} formula{'s' if len(skipped) != 1 else ''} not checked, "
                      f"not being claims — " + "; ".join(parts))
+    if unread:
+        shown = ", ".join(f"{t} (line {ln})" for ln, t in unread[:4]) + (
+            f", … {len(unread) - 4} more" if len(unread) > 4 else "")
+        notes.append(f"{plural(len(unread), 'number')} not checked — a factor with no direction "
+                     f"(more, fewer, cheaper, …) to check: {shown}")
     uses = set()
     for n in art.name_uses():
         uses.add(n)

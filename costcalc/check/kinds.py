@@ -116,6 +116,31 @@ _KINDS = [
             lambda r: layers.out_side(r("Di"), r("Dk"), r("s"), r("p"), r("d")), what="side",
             scalable=False, optional=(("d", 1),)),
 ]
+# The ratio of any two of the four convolutions a MobileNet text compares ('a pointwise convolution
+# is 1/Dk² of a standard one', 'a standard convolution costs N times a depthwise one'):
+# ``A_over_B`` is A's MACs / B's MACs; separable / standard keeps its names ``ratio`` and
+# ``inverse_ratio``.
+PAIR_MEMBERS = ("standard", "depthwise", "pointwise", "separable")
+_MEMBER_MACS = {"standard": _macs(layers.standard, "Dk", "M", "N", "Df"),
+                "depthwise": _macs(layers.depthwise, "Dk", "M", "Df"),
+                "pointwise": _macs(layers.pointwise, "M", "N", "Df"),
+                "separable": _macs(layers.separable, "Dk", "M", "N", "Df")}
+
+
+def pair_kind(num: str, den: str) -> str:
+    """The kind of the ratio num / den of two of :data:`PAIR_MEMBERS`."""
+    return {("separable", "standard"): "ratio", ("standard", "separable"): "inverse_ratio"}.get(
+        (num, den), f"{num}_over_{den}")
+
+
+def _pair(num: str, den: str):
+    return lambda r: _MEMBER_MACS[num](r) / _MEMBER_MACS[den](r)
+
+
+for _a in PAIR_MEMBERS:
+    for _b in PAIR_MEMBERS:
+        if _a != _b and pair_kind(_a, _b).endswith(f"_over_{_b}"):
+            _KINDS.append(RefKind(pair_kind(_a, _b), f"{_a} / {_b} MACs", _pair(_a, _b), what="ratio"))
 KINDS: dict[str, RefKind] = {k.name: k for k in _KINDS}
 
 # The topic names of `costcalc derive`, so every kind it derives can be checked by that name.

@@ -23,6 +23,7 @@ share a size (MobileNet v1 and v2: 3×3), and otherwise the claim is unverifiabl
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ _UNITS = {
     "layers": r"layers",
 }
 _DIRECTION = (r"fewer|less|lesser|smaller|cheaper|lower|faster|reduc\w*|sav\w*|more efficient|more\b|"
+              r"\bcuts?\b|\bcutting\b|shrinks?|\bdrops?\b|decreas\w*|lowers?\b|"
               r"more than|larger|bigger|greater|higher|costlier|"
               r"speed[\s-]*up|more (?:computation|expensive|costly|multiplications|operations)|"
               r"more than (?:the )?(?:depthwise|separable)|expensive")
@@ -90,6 +92,10 @@ def _hedged(flat: str, start: int) -> bool:
 _FACTOR = re.compile(
     r"(?:(?:" + HEDGES + r")\s+)?(?:by\s+)?(?:a\s+factor\s+of\s+)?(?:between\s+)?(?P<a>" + _NUM +
     r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?\s*(?:x\b(?!\s*\d)|×(?!\s*\d)|times\b|-?fold\b)", re.I)
+# 'by a factor of 8 to 9', 'a factor of about 9': a factor without 'times' after it
+_FACTOR_OF = re.compile(
+    r"(?:by\s+)?(?:a\s+)?factor\s+of\s+(?:(?:" + HEDGES + r")\s+)?(?:between\s+)?(?P<a>" + _NUM +
+    r")(?:\s*(?:to|-|–|—|or|and)\s*(?P<b>" + _NUM + r"))?(?![\d,]|\.\d|\s*(?:x\b|×|times\b|-?fold\b|%|/))", re.I)
 _PERCENT = re.compile(r"(?P<a>" + _NUM + r")\s*%")
 _FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d+)\s*/\s*(?P<b>\d+(?:\.\d+)?)(?![\w/]|\.\d)")
 _TERM = r"\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?(?:\^\d|[²³])?)?"
@@ -107,6 +113,20 @@ _VALUE = re.compile(
     r"amounts to)|\s+(?:mult[\s-]*adds|MACs|multiplications|weights|parameters)\s*,?\s*(?:i\.e\.,?|that is))"
     r"\s*(?P<h>(?:" + HEDGES + r")\s+)?(?P<a>" + _NUM + r")(?![\d,]*\s*(?:/|%|x\b|×|times|-fold))\s*"
     r"(?P<sc>million|billion|thousand|[MBGK](?![a-z]))?", re.I)
+
+
+def unread_factors(sent: Sentence, claims: list[NumClaim]) -> list[str]:
+    """Factors a sentence about costs states with no direction ('9 times the mult-adds of …'
+    has none of fewer, more, cheaper, …): not checked, so listed, never dropped in silence."""
+    flat = sent.flat
+    if not has(MEASURE_WORDS["macs"] + "|" + MEASURE_WORDS["params"] + r"|expensive|costly", flat):
+        return []
+    out = []
+    for m in itertools.chain(_FACTOR.finditer(flat), _FACTOR_OF.finditer(flat)):
+        if any(c.start < m.end() and m.start("a") < c.end for c in claims):
+            continue
+        out.append(" ".join(m.group(0).split()))
+    return list(dict.fromkeys(out))
 
 
 def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
@@ -129,7 +149,7 @@ def find_claims(sent: Sentence, index: int) -> list[NumClaim]:
                      flat[m.start("h") if m.group("h") else m.start("a"):m.end()].strip(), "value",
                      _f(m.group("a")) * sc, hedged=bool(m.group("h")), half=_half(m.group("a"), sc),
                      span=k))
-    for m in _FACTOR.finditer(flat):
+    for m in itertools.chain(_FACTOR.finditer(flat), _FACTOR_OF.finditer(flat)):
         if not free(m.start("a"), m.end()):
             continue
         around = flat[max(0, m.start() - 60):m.end() + 50]
@@ -567,5 +587,5 @@ def network_count(name: str, unit: str, alpha: float = 1.0, resolution: int | No
     return Fraction(v), f"{what}: {v} conv and FC layers"
 
 
-__all__ = ["NumClaim", "agrees", "find_claims", "evaluate", "threshold", "kernel_default",
+__all__ = ["NumClaim", "agrees", "find_claims", "unread_factors", "evaluate", "threshold", "kernel_default",
            "networks", "network_count", "HEDGE_REL", "MEASURE_WORDS"]

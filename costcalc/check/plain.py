@@ -360,7 +360,7 @@ def find_plain(sent: Sentence, tags: set | None = None) -> None:
         if toks[start:start + 1] and toks[start].kind in ("num", "sym", "xprod", "lp", "word", "op"):
             run = _Run()
             end = sc.chain(start, run)
-            if end is not None and _worthy(run, toks, start, end):
+            if end is not None and (_worthy(run, toks, start, end) or _factor(toks, start, end, flat)):
                 label = ""
                 if lhs is None and start > 0 and toks[start - 1].kind == "punct" and \
                         toks[start - 1].text == ":":
@@ -399,6 +399,15 @@ def find_plain(sent: Sentence, tags: set | None = None) -> None:
         sent.spans = [plain_at[i] if i in plain_at else next(olds)
                       for i, c in enumerate(flat) if c == SPAN]
     _labels_and_tags(sent)
+
+
+_FACTOR_AFTER = re.compile(r"\s*(?:times|-?fold)\s+(?:as\s+(?:much|many|expensive|costly|large|big)|more|fewer|less|"
+                           r"cheaper|smaller|larger|bigger|greater|lower|higher|costlier|faster|slower)\b", re.I)
+
+
+def _factor(toks, start, end, flat) -> bool:
+    """One symbol stated as a factor: 'N times as much as', 'N times more expensive than'."""
+    return end - start == 1 and toks[start].kind == "sym" and bool(_FACTOR_AFTER.match(flat[toks[start].j:]))
 
 
 def _worthy(run: _Run, toks, start, end) -> bool:

@@ -727,7 +727,7 @@ def _stated(text: str) -> Values:
     return v
 
 
-__all__ = ["Decision", "Definition", "Reader", "ShapeClaim", "Source", "Values", "decide",
+__all__ = ["ratio_pair", "Decision", "Definition", "Reader", "ShapeClaim", "Source", "Values", "decide",
            "kind_hits", "role_of_phrase", "stated_values", "SPAN"]
 
 
@@ -764,6 +764,41 @@ def ratio_numerator(before: str) -> str | None:
 
 _SECOND = re.compile(r"\band\s+(?:the\s+|a\s+|an\s+)?(?:(?:computational\s+)?(?:cost|complexity|number\s+of\s+"
                      r"\w+)\s+of\s+(?:the\s+|a\s+|an\s+)?)?(?:[\w-]+\s+)?$", re.I)
+
+
+_MEMBER_TAGS = ("standard", "depthwise", "pointwise", "separable")
+_OBJECT_LEAD = re.compile(r"(?:\bthan|\bof|\btimes|\bas|\bto|\bwith|\bvs\.?|\bversus|\bover|\bagainst|\bby)\s+"
+                          r"(?:that\s+of\s+)?(?:the\s+|a\s+|an\s+|one\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+
+
+def ratio_pair(before: str, after: str, cmp: str | None) -> tuple[str, str] | None:
+    """(numerator, denominator) of a ratio claim when its sentence names the two convolutions
+    compared, each one of standard, depthwise, pointwise (1×1) and separable: 'A standard
+    convolution is K² times more expensive than a 1×1 convolution' is standard / pointwise,
+    'a pointwise convolution is 1/K² of the cost of a standard one' pointwise / standard, 'A is
+    X times cheaper than B' B / A. None when the sentence does not name two different ones
+    (the claim is then read as separable against standard, see :func:`inverted`)."""
+    if any(h.tag == "spatial" for h in kind_hits(before + " " + after)):
+        return None
+    subject = obj = None
+    for h in kind_hits(before):
+        if h.tag not in _MEMBER_TAGS:
+            continue
+        lead = before[max(0, h.pos - 40):h.pos]
+        if _DENOMINATOR.search(lead) or (subject is not None and _SECOND.search(lead) and re.search(
+                r"\b(?:between|ratio\s+of|compar\w*)\b", before[:h.pos], re.I)):
+            obj = h.tag  # '… divided by the standard cost', 'the ratio of A to B'
+            continue
+        subject = h.tag
+    if obj is None:
+        tail = re.split(r"[;:]|,\s*(?:and|but|while|so|which)\b|\.\s", after, maxsplit=1)[0][:120]
+        for h in kind_hits(tail):
+            if h.tag in _MEMBER_TAGS and _OBJECT_LEAD.search(tail[:h.pos]):
+                obj = h.tag
+                break
+    if subject is None or obj is None or subject == obj:
+        return None
+    return (obj, subject) if cmp == "cheap" else (subject, obj)
 
 
 def comparative(after: str) -> str | None:

@@ -33,7 +33,7 @@ def check(
         help="What it claims to be: standard, depthwise, pointwise, separable, ratio (separable / "
              "standard), inverse_ratio, grouped, "
              "pointwise_grouped, dilated, transposed, spatial_standard, spatial_separable, "
-             "spatial_ratio, v2_block, *_params, out_side. Without it, each side of 'A = B' is "
+             "spatial_ratio, v2_block, *_params, out_side, A_over_B (e.g. pointwise_over_standard). Without it, each side of 'A = B' is "
              "checked against the next.")] = None,
     let: LetOpt = None,
     at: Annotated[Optional[str], typer.Option(
