@@ -105,7 +105,7 @@ def _separable() -> Derivation:
         Step("factored", "MACs(separable)", M * Df ** 2 * (Dk ** 2 + N), sep.macs),
         Step("divided by the standard conv's Dk²·M·N·Df²", "ratio", ratio),
         Step("simplified", "ratio", 1 / N + 1 / Dk ** 2, ratio),
-        Step("for large N the depthwise term dominates", "lim N→∞ ratio", sp.limit(ratio, N, sp.oo),
+        Step("depthwise share 1/N → 0: pointwise dominates", "lim N→∞ ratio", sp.limit(ratio, N, sp.oo),
              1 / Dk ** 2),
         Step("Dk = 3: 8 to 9 times fewer MACs", "ratio at Dk=3", sp.expand(sp.cancel(ratio.subs(Dk, 3))), 1 / N + sp.Rational(1, 9)),
         Step("parameters shrink by the same ratio", "params ratio", sp.expand(sp.cancel(sep.params / std.params)), ratio),

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from costcalc.report.tables import RATIO_DIGITS, SHARE_DECIMALS, View, is_ratio, to_csv, to_json
+from costcalc.report.tables import (RATIO_DIGITS, SHARE_DECIMALS, Report, View, is_measured, is_ratio,
+                                    to_csv, to_json)
 from test_cli_width import INVOCATIONS, _id, captured
 
 GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+$")  # 568,740,352
@@ -46,7 +47,7 @@ def test_csv_is_raw_and_matches_json(argv):
             assert not (isinstance(value, str) and GROUPED.match(value)), (key, value)
         if isinstance(value, float) and key and key.endswith("share"):
             assert round(value, SHARE_DECIMALS) == value, (key, value)
-        if isinstance(value, float) and is_ratio(key):
+        if isinstance(value, float) and (is_ratio(key) or is_measured(key)):
             assert float(f"{value:.{RATIO_DIGITS}g}") == value, (key, value)
     for table in report.tables:
         text = to_csv(report, View(table=table.name))
@@ -62,7 +63,7 @@ def test_csv_is_raw_and_matches_json(argv):
                 if isinstance(raw, (int, float)) and not isinstance(raw, bool):
                     # a number as it is: no separators, no 'B', no '%', no 'M'
                     # a ratio keeps 6 significant digits: within 5e-6 of the raw value
-                    rel = 5e-6 if is_ratio(k) else 1e-6
+                    rel = 5e-6 if is_ratio(k) or is_measured(k) else 1e-6
                     assert float(cell) == pytest.approx(raw, rel=rel, abs=1e-6), (table.name, k, cell)
                 if k.endswith("share") and cell:
                     assert len(cell.partition(".")[2]) <= SHARE_DECIMALS, (k, cell)
@@ -80,6 +81,17 @@ def test_csv_is_raw_and_matches_json(argv):
                 for k, cell in zip(keys, row):
                     if isinstance(jr.get(k), (int, float)) and not isinstance(jr[k], bool):
                         assert float(cell) == pytest.approx(jr[k], rel=1e-12), (table.name, k)
+
+
+def test_measured_times_and_rates_are_rounded_like_ratios():
+    # the floats `bench -f json` printed before: sums of µs in binary, a MAC count over a median
+    data = {"node_sum_ms": 3.9539999999999993, "total": {"median_ms": 3.6506180003925692},
+            "by_kind": [{"time_ms": 0.009000000000000001, "gmacs_per_s": 99.99512944523468}],
+            "load_average": 0.708984375, "macs": 300_774_272}
+    out = json.loads(to_json(Report([], data)))
+    assert out == {"node_sum_ms": 3.954, "total": {"median_ms": 3.65062},
+                   "by_kind": [{"time_ms": 0.009, "gmacs_per_s": 99.9951}],
+                   "load_average": 0.708984375, "macs": 300_774_272}
 
 
 def test_one_table_per_csv_stream_and_table_selects(capsys):

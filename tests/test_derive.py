@@ -55,6 +55,18 @@ def test_separable_ratio_is_one_over_n_plus_one_over_dk_squared(derivations):
     assert sp.simplify(_step(d, "lim N→∞ ratio").expr - 1 / Dk ** 2) == 0
 
 
+def test_separable_limit_names_the_term_that_survives(derivations):
+    # ratio = depthwise/standard + pointwise/standard = 1/N + 1/Dk²; as N→∞ the depthwise share
+    # 1/N vanishes and the limit 1/Dk² is the pointwise share: the pointwise term dominates.
+    std = layers.standard(Dk, M, N, Df).macs
+    dw_share = layers.depthwise(Dk, M, Df).macs / std
+    pw_share = layers.pointwise(M, N, Df).macs / std
+    assert sp.limit(dw_share, N, sp.oo) == 0
+    step = _step(derivations["separable"], "lim N→∞ ratio")
+    assert sp.simplify(step.expr - sp.limit(pw_share, N, sp.oo)) == 0
+    assert "pointwise dominates" in step.label and "depthwise term dominates" not in step.label
+
+
 def test_separable_factored_form(derivations):
     sep = layers.separable(Dk, M, N, Df).macs
     assert sp.simplify(sep - M * Df ** 2 * (Dk ** 2 + N)) == 0

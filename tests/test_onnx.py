@@ -297,6 +297,28 @@ def test_bench_macs_is_the_paper_count_when_ort_pads():
     assert any("+28,672" in n for n in rep.notes)  # 65,536 − 36,864
 
 
+def test_bench_rates_say_which_macs_they_divide():
+    """The summary's GMAC/s are the paper MACs over each row's time (whole model and node sum
+    alike); the by-kind and per-node rates are kernel MACs, and their header says so."""
+    from costcalc.cli.onnx import bench_report
+    from costcalc.onnx.runtime import NodeTiming, OrtLatency
+    from costcalc.profile.timing import Stats
+
+    t = Stats.of([1e-3, 1e-3])  # every median 1 ms
+    r = OrtLatency("pad.onnx", (1, 24, 8, 8), 1, 1, 2, t, t,
+                   [NodeTiming("c", "Conv", "Conv 1×1", 65_536, t), NodeTiming("r", "ReorderInput", "layout", 0, t)],
+                   file_macs=36_864)
+    rep = bench_report(r, per_layer=True)
+    summary, kinds, nodes = rep.tables
+    whole, _, node_sum = summary.rows
+    assert whole["gmacs_per_s"] == pytest.approx(36_864 / 1e-3 / 1e9)  # 0.036864 paper GMAC/s
+    assert node_sum["gmacs_per_s"] == pytest.approx(36_864 / 2e-3 / 1e9)  # two nodes: 2 ms
+    assert kinds.rows[-1]["gmacs_per_s"] == pytest.approx(65_536 / 2e-3 / 1e9)  # kernel MACs
+    assert [c.header for c in kinds.columns if c.key == "gmacs_per_s"] == ["kernel GMAC/s"]
+    assert [c.header for c in nodes.columns if c.key == "gmacs_per_s"] == ["kernel GMAC/s"]
+    assert any("GMAC/s (summary): the paper MACs" in n for n in rep.notes)
+
+
 # -- import boundaries -------------------------------------------------------------------------
 
 from test_cli_compare import _imported  # noqa: E402  (the -X importtime log reader)

@@ -246,11 +246,40 @@ def test_a_formula_wraps_only_between_top_level_terms():
     assert layout.wrap(g, 20, formula=True) == ["α·ρ²·Dk²·M·Df² +", "α²·ρ²·M·N·Df²"]
 
 
+def test_a_formula_column_breaks_only_when_no_panel_can_hold_it_whole():
+    g = "α·ρ²·Dk²·M·Df² + α²·ρ²·M·N·Df²"  # 30 cells; its widest top-level term is 16
+    cols = layout.measure(["layer", "formula", "MACs"], [["sep", g, "15,091,200"]],
+                          [False, "formula", False], [True, False, False], [False] * 3)
+    # 3 + 30 + 10 cells and 10 of borders = 53: whole in one table at 60
+    assert layout.plan(cols, 60).panels[0][1] == [5, 30, 10]
+    # at 48 the formula and MACs cannot share a panel: two panels, the formula still whole
+    p = layout.plan(layout.measure(["layer", "formula", "MACs"], [["sep", g, "15,091,200"]],
+                                   [False, "formula", False], [True, False, False], [False] * 3), 48)
+    assert [ix for ix, _ in p.panels] == [[0, 1], [0, 2]] and p.panels[0][1][1] == 30
+    # at 30 no panel holds it whole (5 + 30 + 7 > 30): only then it breaks after the '+'
+    p = layout.plan(layout.measure(["layer", "formula"], [["sep", g]], [False, "formula"],
+                                   [True, False], [False, False]), 30)
+    assert not p.stacked and p.panels[0][1][1] < 30
+    assert layout.cell_lines(g, p.panels[0][1][1], "formula").split("\n") == [
+        "α·ρ²·Dk²·M·Df² +", "α²·ρ²·M·N·Df²"]
+
+
+def test_panels_after_a_whole_formula_share_the_numbers_evenly():
+    from test_cli_width import captured
+
+    report, view = captured(("compare",))
+    text = terminal_text(report, 60, view)
+    # the 30-cell formula fills a panel alone at 60; the four numbers split 2 + 2, not 3 + 1
+    assert "(1 of 3: columns MACs formula)" in text
+    assert "(2 of 3: columns MACs, params)" in text and "(3 of 3: columns of standard, fewer)" in text
+
+
 @pytest.mark.parametrize("args,formula", [
     (("derive", "separable"), "(Dk²·M·Df² + M·N·Df²)/(Dk²·M·N·Df²)"),
     (("derive", "spatial"), "(k·N·(N - k + 1) + k·(N - k + 1)²)/(k²·(N - k + 1)²)"),
     (("derive", "dilated"), "floor((Di - d·(Dk - 1) + 2·p - 1)/s)"),
-    (("compare",), "α·ρ²·Dk²·M·Df² +"),
+    (("compare",), "α·ρ²·Dk²·M·Df² + α²·ρ²·M·N·Df²"),  # whole: params moves to the next panel
+    (("compare", "-k", "3", "-c", "512"), "α·ρ²·Dk²·M·Df² + α²·ρ²·M·N·Df²"),
 ])
 def test_formulas_whole_at_80_columns(costcalc_cli, args, formula):
     r = costcalc_cli(*args, env={"COLUMNS": "80"})

@@ -108,6 +108,10 @@ def test_per_cell_fallback_is_exact(monkeypatch):
     assert sw.method == "per cell"
     assert sw.resolves == 4
     _assert_exact(sw)
+    from costcalc.cli.sweep import _sweep_report
+
+    note = _sweep_report(sw, "weights").notes[1]  # one parenthesis, not "(resolved … (4 resolves))"
+    assert note.endswith("--resolution R` (resolved cell by cell: 4 resolves)."), note
 
 
 _REPLAY = sweep_mod._replay_sides

@@ -43,12 +43,14 @@ def timing_columns(what: str) -> list[Column]:
 
 def kind_columns(count: str, macs: str = "macs", macs_label: str = "MACs") -> list[Column]:
     """The by-kind table's columns: share of MACs beside share of time. ``macs`` names the
-    count's key: "macs" (the papers' convention) or "kernel_macs" (what ORT's kernels ran)."""
+    count's key: "macs" (the papers' convention) or "kernel_macs" (what ORT's kernels ran); the
+    rate column is named after the same count ("GMAC/s" or "kernel GMAC/s")."""
+    rate = "GMAC/s" if macs_label == "MACs" else f"{macs_label.removesuffix(' MACs')} GMAC/s"
     return [Column("kind", "kind", primary=True), Column("layers", count, "right", integer),
             Column(macs, macs_label, "right", integer), Column("macs_share", "% MACs", "right", percent),
             Column("time_ms", "time ms", "right", _ms), Column("time_share", "% time", "right", percent),
             Column("time_per_mac_share", "time ÷ MAC share", "right", _times),
-            Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
+            Column("gmacs_per_s", rate, "right", _rate, secondary=True)]
 
 
 def _kind_row(k, macs: str = "macs") -> dict:

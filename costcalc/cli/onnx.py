@@ -201,7 +201,10 @@ def bench_report(r, per_layer: bool) -> Report:
               **n.time.ms(), "time_share": r.time_share(n),
               "gmacs_per_s": n.macs / n.time.median / 1e9 if n.macs and n.time.median > 0 else None}
              for n in r.nodes]
-    gmacs_sum = r.macs / r.node_sum / 1e9 if r.node_sum > 0 else None
+    # the summary's rates are the file's paper MACs over each row's time (one count, as the
+    # title's); the by-kind and per-node rates are kernel MACs over kernel time
+    gmacs_sum = r.file_macs / r.node_sum / 1e9 if r.node_sum > 0 else None
+    kernel_gmacs_sum = r.macs / r.node_sum / 1e9 if r.node_sum > 0 else None
     data = {"target": r.label, "runtime": f"onnxruntime {r.version}", "provider": r.provider,
             "optimization": r.optimization, "input": list(r.input_shape), "threads": r.threads,
             "cpus": os.cpu_count(), "load_average": r.load_average, "warmup": r.warmup,
@@ -219,7 +222,7 @@ def bench_report(r, per_layer: bool) -> Report:
              f"{r.file_macs:,} MACs", name="summary", json_path="")
     total = {"kind": "total", "layers": len(r.nodes), "kernel_macs": r.macs, "macs_share": 1.0,
              "time_ms": 1e3 * r.node_sum, "time_share": 1.0, "time_per_mac_share": 1.0,
-             "gmacs_per_s": gmacs_sum}
+             "gmacs_per_s": kernel_gmacs_sum}
     tables = [summary, Table(kind_columns("nodes", "kernel_macs", "kernel MACs"), kinds + [total],
                              title="By kernel kind: share of kernel MACs vs share of time",
                              row_styles=[None] * len(kinds) + ["bold"], name="by_kind")]
@@ -232,7 +235,7 @@ def bench_report(r, per_layer: bool) -> Report:
                  Column("q1_ms", "q1 ms", "right", _ms, secondary=True),
                  Column("q3_ms", "q3 ms", "right", _ms, secondary=True),
                  Column("time_share", "% time", "right", percent),
-                 Column("gmacs_per_s", "GMAC/s", "right", _rate, secondary=True)]
+                 Column("gmacs_per_s", "kernel GMAC/s", "right", _rate, secondary=True)]
         tables.append(Table(ncols, nodes, title="Per ORT kernel", name="nodes"))
     notes = [
         f"time: median of {_n(r.repeats, 'run')} after {_n(r.warmup, 'warm-up run')}; spread: {SPREAD}, "
@@ -242,7 +245,8 @@ def bench_report(r, per_layer: bool) -> Report:
         "NCHWc reorders ORT inserted.",
         "% time: share of the summed per-kernel medians. time ÷ MAC share above 1: the kind takes more "
         "of the time than of the MACs. kernel MACs: " + KERNEL_MACS_CONVENTION + "; the title's MACs "
-        "(JSON macs) are the file's paper count, as every command reports it.",
+        "(JSON macs) are the file's paper count, as every command reports it. GMAC/s (summary): the "
+        "paper MACs ÷ that row's time; kernel GMAC/s (by kind, per kernel): kernel MACs ÷ kernel time.",
     ]
     if r.macs != r.file_macs:
         d = r.macs - r.file_macs

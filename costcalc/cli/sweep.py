@@ -131,7 +131,7 @@ def _sweep_report(sw, convention: str) -> Report:
     title = (f"{arch.title}{opts} — {len(sw.alphas)} α × {plural(len(sw.resolutions), 'resolution')} "
              f"= {plural(sw.cells, 'cell')}")
     how = (f"closed form from {sw.resolves} resolves" if sw.method == "closed form"
-           else f"resolved cell by cell ({sw.resolves} resolves)")
+           else f"resolved cell by cell: {plural(sw.resolves, 'resolve')}")
     notes = [f"MACs: conv + FC multiply-accumulates, no bias (the papers' mult-adds); params: "
              f"{PARAM_CONVENTIONS[convention][1]}.",
              f"every cell equals `costcalc model {sw.model} --alpha A --resolution R` ({how})."]

@@ -2,8 +2,9 @@
 breaking a formula.
 
 What a reader must see whole is never cut or wrapped: the columns that name a row
-(``Column.primary``: model names, layer ids, kinds) and every number (right-justified columns)
-and every other cell not marked ``wrap``. When the table is wider than the terminal, in order:
+(``Column.primary``: model names, layer ids, kinds), every number (right-justified columns),
+every formula column (``wrap="formula"``) and every other cell not marked ``wrap``. When the
+table is wider than the terminal, in order:
 
 1. prose columns (``wrap``) and long headers wrap at word boundaries;
 2. ``secondary`` columns are folded away, right to left, and a note under the table says which
@@ -11,6 +12,9 @@ and every other cell not marked ``wrap``. When the table is wider than the termi
 3. the remaining columns are split into panels, each repeating the row-naming columns (the way
    R and pandas print a wide frame);
 4. when even one panel cannot fit, each row becomes a stacked record (``header  value`` lines).
+
+A formula column too wide for a panel of its own (beside the row-naming columns) is the one
+exception: it breaks after a top-level operator (``a·b +`` / ``c·d``), never inside brackets.
 
 Prose wraps at spaces, but never next to an operator (``a + b``, ``M · N``) and never before a
 relation (``=``, ``→``): a line may end with ``=``, so an equation chain breaks between its sides,
@@ -152,10 +156,11 @@ class Col:
     texts: list[str]  # one cell text per row
     header: str
     natural: int  # widest cell or header, unwrapped
-    minimum: int  # narrowest it can go: whole numbers/names, longest unbreakable prose chunk
+    minimum: int  # narrowest it can go: whole numbers/names/formulas, longest unbreakable prose chunk
     wrap: bool | str  # False, True (prose) or "formula"
     primary: bool
     secondary: bool
+    breakable: int = 0  # a formula column: its widest top-level term (the last resort)
 
     @property
     def comfortable(self) -> int:
@@ -181,13 +186,19 @@ def measure(headers: list[str], cells: list[list[str]], wrap_flags: list,
         texts = [row[i] for row in cells]
         natural = max([cell_len(header)] + [cell_len(line) for t in texts for line in t.split("\n")])
         head_min = max([cell_len(w) for w in header.split()] or [0])
-        if wrap_flags[i]:
-            body = max([narrowest(t, formula) for t in texts] or [0])
+        whole = max([cell_len(line) for t in texts for line in t.split("\n")] or [0])
+        breakable = 0
+        if formula:  # shown whole, like a number; broken between terms only as a last resort
+            breakable = max(head_min, max([narrowest(t, True) for t in texts] or [0]),
+                            min(natural, WRAP_FLOOR))
+            minimum = max(head_min, whole)
+        elif wrap_flags[i]:
+            body = max([narrowest(t) for t in texts] or [0])
             minimum = max(head_min, body, min(natural, WRAP_FLOOR))
         else:
-            body = max([cell_len(line) for t in texts for line in t.split("\n")] or [0])
-            minimum = max(head_min, body)
-        cols.append(Col(i, texts, header, natural, minimum, wrap_flags[i], primary[i], secondary[i]))
+            minimum = max(head_min, whole)
+        cols.append(Col(i, texts, header, natural, minimum, wrap_flags[i], primary[i], secondary[i],
+                        breakable))
     return cols
 
 
@@ -222,6 +233,11 @@ def allocate(cols: list[Col], width: int | None) -> list[int]:
 def plan(cols: list[Col], width: int | None) -> Plan:
     """Decide how a table is shown at ``width`` cells (``None``: any width, as it is)."""
     all_idx = [c.index for c in cols]
+    if width is not None:  # a formula wider than a panel has room for breaks between its terms
+        keys = [c for c in cols if c.primary]
+        for c in cols:
+            if c.wrap == "formula" and not c.primary and not _fits(keys + [c], width):
+                c.minimum = c.breakable
     if width is None or _fits(cols, width, comfortable=True):
         return Plan([(all_idx, allocate(cols, width))])
     # fold secondary columns, right to left, while the rest would wrap uncomfortably
@@ -251,10 +267,19 @@ def plan(cols: list[Col], width: int | None) -> Plan:
             return Plan(stacked=True)
     if not panels:
         return Plan(stacked=True)
-    size = -(-len(rest) // len(panels))  # as even as they fit: 8 columns in 3 panels: 3, 3, 2
-    even = [rest[i:i + size] for i in range(0, len(rest), size)]
-    if len(even) == len(panels) and all(_fits(keys + g, width) for g in even):
-        panels = even
+    # as even as they fit, in as many panels: the fewest columns per panel for which filling
+    # panels in order still needs no more (8 columns in 3 panels: 3, 3, 2; a formula that fills
+    # a panel alone, then 4 numbers: 1, 2, 2 rather than 1, 3, 1)
+    for cap in range(-(-len(rest) // len(panels)), max(len(g) for g in panels)):
+        even: list[list[Col]] = []
+        for c in rest:
+            if even and len(even[-1]) < cap and _fits(keys + even[-1] + [c], width):
+                even[-1].append(c)
+            else:
+                even.append([c])
+        if len(even) <= len(panels):
+            panels = even
+            break
     out = []
     for group in panels:
         chosen = sorted(keys + group, key=lambda c: c.index)

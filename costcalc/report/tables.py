@@ -9,8 +9,8 @@ never cut or wrapped; prose wraps, secondary columns fold away with a note, then
 stacked records); piped, it is plain text at its natural width (``COLUMNS`` set in the
 environment lays it out for that width instead). JSON and CSV are for machines: raw numbers,
 column names equal to the JSON keys, shares (keys ending in ``share``) as fractions rounded to
-:data:`SHARE_DECIMALS` places, ratios (:func:`is_ratio`) to :data:`RATIO_DIGITS` significant
-digits, and one table per CSV stream (``--table NAME`` picks it).
+:data:`SHARE_DECIMALS` places, ratios (:func:`is_ratio`) and measurements (:func:`is_measured`:
+times in ms, rates per second) to :data:`RATIO_DIGITS` significant digits, and one table per CSV stream (``--table NAME`` picks it).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class Column:
 
     On a terminal a column is shown whole (never cut, never wrapped) unless ``wrap`` (``True``:
     prose, may wrap at word boundaries but not inside a formula it holds; ``"formula"``: the
-    cell is a formula, wrapped only after an operator, outside brackets first) or
+    cell is a formula, shown whole like a number, and broken after a top-level operator only
+    when no panel has room for it whole) or
     ``secondary`` (may be folded away
     when the terminal is too narrow; a note names it). ``primary`` columns name the row (model,
     layer id, kind): always shown, repeated in every panel; the first column is primary when no
@@ -160,6 +161,13 @@ def is_ratio(key) -> bool:
                                      or "_ratio_" in key or key.startswith("ratio_"))
 
 
+def is_measured(key) -> bool:
+    """A measured time or rate (``median_ms``, ``node_sum_ms``, ``gmacs_per_s``): a float whose
+    last digits are clock noise and binary rounding (0.009000000000000001), so rounded to
+    :data:`RATIO_DIGITS` significant digits like a ratio."""
+    return isinstance(key, str) and key.endswith(("_ms", "_per_s"))
+
+
 def _jsonable(x, key=None):
     if isinstance(x, dict):
         return {str(k): _jsonable(v, key if is_ratio(key) else k) for k, v in x.items()
@@ -171,7 +179,7 @@ def _jsonable(x, key=None):
     if isinstance(x, float):
         if is_share(key):
             return round(x, SHARE_DECIMALS)
-        return float(f"{x:.{RATIO_DIGITS}g}") if is_ratio(key) else x
+        return float(f"{x:.{RATIO_DIGITS}g}") if is_ratio(key) or is_measured(key) else x
     try:  # numpy / sympy integers and floats
         if float(x) == int(x):
             return int(x)
