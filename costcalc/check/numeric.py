@@ -266,9 +266,8 @@ def _sum_value(text: str) -> Fraction:
         power = re.search(r"(?:\^(\d)|([²³]))\s*$", den)
         if power:
             den = den[:power.start()]
-        value = Fraction(den.strip()) if den.strip() else Fraction(1)
         exp = int(power.group(1)) if power and power.group(1) else {"²": 2, "³": 3}.get(power and power.group(2), 1)
-        total += Fraction(num.strip()) / value ** exp
+        total += _f(num.strip()) / (_f(den.strip()) if den.strip() else 1) ** exp
     return total
 
 

@@ -144,10 +144,7 @@ def _module_totals(model, shape, label) -> dict:
     from ..profile.aten_ops import profile_model
 
     p = profile_model(model, shape, "meta", label)
-    # 'all-ops' is costcalc's full count; before the convention rename (#11) it was called 'macs'.
-    names = {"paper": "paper", "flops": "flops",
-             "all-ops": "all-ops" if "all-ops" in conventions.CONVENTIONS else "macs"}
-    return {k: conventions.get(v)(p) for k, v in names.items()}, p
+    return {k: conventions.get(k)(p) for k in ("paper", "flops", "all-ops")}, p
 
 
 def agreement(model, shape, label, proto) -> dict:
